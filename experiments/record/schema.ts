@@ -1,0 +1,154 @@
+/**
+ * The on-disk contract of a run directory (`results/<run-id>/`). The
+ * experiment writes these files, the report reads them; both sides validate
+ * with these schemas so a malformed file is named, never half-read.
+ *
+ *   plan.json               Plan (experiments/plan)
+ *   environment.json        Environment
+ *   trials/<trial-id>.json  TrialResult, one per finished trial, written atomically
+ *   experiment_results.json Results
+ *   experiment_summary.csv  one row per Cell (columns: SUMMARY_CSV_COLUMNS)
+ */
+import { z } from 'zod';
+
+export const SCHEMA_VERSION = 1;
+
+export const Location = z.enum(['cluster', 'remote']);
+export type Location = z.infer<typeof Location>;
+
+export const Task = z.enum(['detection', 'pose']);
+export type Task = z.infer<typeof Task>;
+
+export const Percentiles = z.object({
+  mean: z.number(),
+  p50: z.number(),
+  p90: z.number(),
+  p95: z.number(),
+  p99: z.number(),
+  max: z.number(),
+});
+export type Percentiles = z.infer<typeof Percentiles>;
+
+/** Why a request counted as failed. */
+export const ErrorKind = z.enum(['status', 'body', 'id-mismatch', 'timeout', 'connection']);
+export type ErrorKind = z.infer<typeof ErrorKind>;
+
+/** One load level held (search) or passed through (ramp). */
+export const Step = z.object({
+  users: z.number().int().nonnegative(),
+  startedAt: z.string(),
+  durationS: z.number().nonnegative(),
+  requests: z.number().int().nonnegative(),
+  successes: z.number().int().nonnegative(),
+  errors: z.record(ErrorKind, z.number().int().nonnegative()),
+  latencyMs: Percentiles,
+  qps: z.object({ avg: z.number(), max: z.number() }),
+  /** per-second samples: throughput and mean latency, for the latency-vs-users chart */
+  perSecond: z.array(z.object({ t: z.number(), users: z.number(), requests: z.number(), errors: z.number(), meanLatencyMs: z.number() })),
+  /** 100% success (and the latency objective, when set) */
+  passed: z.boolean(),
+  /** throughput steady over the last windows */
+  stable: z.boolean(),
+  /** load generator CPU use, 1.0 = one full core */
+  loadGenCpu: z.number().nonnegative(),
+  /** requests answered by each replica, from X-Served-By */
+  perReplica: z.record(z.string(), z.number().int().nonnegative()),
+  /** HDR histogram of latencies (µs), compressed base64, so trials can be merged later */
+  histogram: z.string(),
+});
+export type Step = z.infer<typeof Step>;
+
+export const ReplicaStats = z.object({
+  name: z.string(),
+  ready: z.boolean(),
+  restarts: z.number().int().nonnegative(),
+  oomKilled: z.number().int().nonnegative(),
+  cpuSeconds: z.number().nonnegative().optional(),
+  cpuThrottledSeconds: z.number().nonnegative().optional(),
+  memoryPeakBytes: z.number().nonnegative().optional(),
+});
+export type ReplicaStats = z.infer<typeof ReplicaStats>;
+
+export const NetworkPath = z.object({
+  /** measured round-trip time client → endpoint, ms */
+  rttMs: z.number().nonnegative(),
+  /** measured or configured bandwidth, Mbit/s; null = not limited */
+  bandwidthMbit: z.number().positive().nullable(),
+  description: z.string(),
+});
+
+export const TrialResult = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  id: z.string(),
+  task: Task,
+  replicas: z.number().int().positive(),
+  location: Location,
+  trial: z.number().int().nonnegative(),
+  strategy: z.enum(['search', 'ramp']),
+  startedAt: z.string(),
+  endedAt: z.string(),
+  /** max concurrent users with 100% success (confirmed by a hold) */
+  maxUsers: z.number().int().nonnegative(),
+  /** what stopped the search at maxUsers + 1 */
+  decidedBy: z.enum(['failure', 'latency-objective', 'upper-bound']),
+  /** false: the load generator was the bottleneck or the trial was cut short; never reported */
+  valid: z.boolean(),
+  invalidReason: z.string().optional(),
+  capacityBound: z.boolean(),
+  limitsEnforced: z.boolean(),
+  network: NetworkPath,
+  /** every load level measured, in order */
+  steps: z.array(Step),
+  /** index into steps of the confirming hold at maxUsers */
+  confirmStep: z.number().int().nonnegative(),
+  replicaStats: z.array(ReplicaStats),
+});
+export type TrialResult = z.infer<typeof TrialResult>;
+
+export const Stat = z.object({
+  mean: z.number(),
+  sd: z.number(),
+  ci95: z.tuple([z.number(), z.number()]),
+  n: z.number().int().nonnegative(),
+  values: z.array(z.number()),
+});
+export type Stat = z.infer<typeof Stat>;
+
+/** One replicas × location cell, aggregated over its valid trials. */
+export const Cell = z.object({
+  replicas: z.number().int().positive(),
+  location: Location,
+  maxUsers: Stat,
+  /** latency at max users (confirming holds, merged histograms), ms */
+  latencyMs: Percentiles,
+  /** mean response time at max users, per trial, for ± sd */
+  avgResponseMs: Stat,
+  qps: z.object({ avg: z.number(), max: z.number() }),
+  totalRequests: z.number().int().nonnegative(),
+  successRate: z.number().min(0).max(1),
+  requestsPerReplica: z.record(z.string(), z.number().int().nonnegative()),
+  capacityBound: z.boolean(),
+  limitsEnforced: z.boolean(),
+  invalidTrials: z.number().int().nonnegative(),
+  decidedBy: z.record(z.string(), z.number().int().nonnegative()),
+  network: NetworkPath,
+});
+export type Cell = z.infer<typeof Cell>;
+
+export const Results = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.string(),
+  task: Task,
+  createdAt: z.string(),
+  backend: z.string(),
+  cpuPerReplica: z.number().positive(),
+  memoryPerReplicaMi: z.number().positive(),
+  cells: z.array(Cell),
+});
+export type Results = z.infer<typeof Results>;
+
+export const SUMMARY_CSV_COLUMNS = [
+  'replicas', 'location', 'n', 'max_users_mean', 'max_users_sd', 'max_users_ci95_low', 'max_users_ci95_high',
+  'avg_response_ms', 'avg_response_sd_ms', 'p50_ms', 'p95_ms', 'p99_ms', 'max_ms', 'qps_avg', 'qps_max',
+  'total_requests', 'success_rate', 'capacity_bound', 'limits_enforced', 'invalid_trials',
+] as const;
