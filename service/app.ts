@@ -1,0 +1,90 @@
+/**
+ * Builds the Express app; never listens. Everything stateful (model,
+ * admission, limiter, metrics, draining flag) is created or injected here so
+ * a test can build as many independent apps as it likes.
+ */
+import express, { type Express, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { Detector } from './detector.js';
+import { errorHandler, notFound, requestContext } from './http-context.js';
+import type { ImageRouteContext } from './image-route.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { Admission, Limiter } from './queue.js';
+import { detectRoutes } from './routes/detect.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface AppOptions {
+  replica: string;
+  maxBodyBytes: number;
+  maxImagePixels: number;
+  /** requests allowed to wait beyond the `concurrency` being processed */
+  queueLength: number;
+  maxQueuedBytes: number;
+  /** requests processed at once */
+  concurrency: number;
+  /** request log sink; one line per request (give it the replica as a base field) */
+  logger: Logger;
+  /** @default 1 */
+  retryAfterS?: number;
+  /** RSS in bytes above which image requests get 503; undefined = no check */
+  memoryHighWaterBytes?: number;
+}
+
+export interface Service {
+  app: Express;
+  metrics: Metrics;
+  admission: Admission;
+  limiter: Limiter;
+  /** the model is loaded and warmed up: /readyz turns 200 */
+  setDetector(detector: Detector): void;
+  /** refuse new work and fail readiness; in-flight requests continue */
+  startDraining(): void;
+}
+
+/** Other tasks (pose) add their routes here, sharing limits, queue and metrics. */
+export type RouteInstaller = (router: Router, ctx: ImageRouteContext) => void;
+
+export function createApp(opts: AppOptions, detector?: Detector, extraRoutes: RouteInstaller[] = []): Service {
+  let current = detector;
+  let draining = false;
+  const admission = new Admission({ maxRequests: opts.concurrency + opts.queueLength, maxBytes: opts.maxQueuedBytes });
+  const limiter = new Limiter(opts.concurrency);
+  const metrics = createMetrics({ inFlight: () => admission.admitted, queued: () => limiter.waiting });
+  if (current) metrics.setModelInfo(current.info);
+
+  const ctx: ImageRouteContext = {
+    admission,
+    limiter,
+    maxBodyBytes: opts.maxBodyBytes,
+    draining: () => draining,
+    ready: () => current !== undefined,
+    memoryOk: () => opts.memoryHighWaterBytes === undefined || process.memoryUsage.rss() < opts.memoryHighWaterBytes,
+    retryAfterS: opts.retryAfterS ?? 1,
+  };
+
+  const app = express();
+  app.disable('x-powered-by');
+  app.disable('etag');
+  app.use(requestContext(opts.replica, opts.logger, metrics));
+  const router = express.Router();
+  healthRoutes(router, { ready: ctx.ready, draining: ctx.draining }, metrics);
+  detectRoutes(router, ctx, () => current!, opts.maxImagePixels);
+  for (const install of extraRoutes) install(router, ctx);
+  app.use(router);
+  app.use(notFound());
+  app.use(errorHandler(opts.logger));
+
+  return {
+    app,
+    metrics,
+    admission,
+    limiter,
+    setDetector(d) {
+      current = d;
+      metrics.setModelInfo(d.info);
+    },
+    startDraining() {
+      draining = true;
+    },
+  };
+}

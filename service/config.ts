@@ -1,0 +1,73 @@
+/**
+ * Service configuration from the environment, validated once at start.
+ * Every variable, its default and its range live in this one schema; a bad
+ * value stops the process with one line per problem naming the variable.
+ */
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const fraction = z.coerce.number().min(0).max(1);
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+export const ConfigSchema = z.object({
+  /** @default 8080; must be above 1024 so the service never needs root */
+  PORT: int(1025, 65535).default(8080),
+  /** @default model/default.onnx (written by `npm run model:install`) */
+  MODEL_PATH: z.string().min(1).default('model/default.onnx'),
+  /** minimum confidence of a returned object. @default 0.5 */
+  SCORE_THRESHOLD: fraction.default(0.5),
+  /** IoU above which the weaker of two boxes is suppressed. @default 0.45 */
+  IOU_THRESHOLD: fraction.default(0.45),
+  /** NMS per class (true) or across all classes (false). @default true */
+  CLASS_WISE_NMS: bool.default(true),
+  /** @default 100 */
+  MAX_DETECTIONS: int(1, 10_000).default(100),
+  /** request body limit in bytes (base64 inflates an image by 4/3). @default 8 MiB */
+  MAX_BODY_BYTES: int(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
+  /** decoded image size limit (width × height); larger images get 422. @default 24 M */
+  MAX_IMAGE_PIXELS: int(1, 1_000_000_000).default(24_000_000),
+  /** requests allowed to wait beyond those being processed; more get 503. @default 16 */
+  QUEUE_LENGTH: int(0, 10_000).default(16),
+  /** bytes of request bodies admitted at once (waiting + processing); bounds memory. @default 96 MiB */
+  MAX_QUEUED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(96 * 1024 * 1024),
+  /** onnxruntime and libvips threads; 0 = from the cgroup CPU quota and affinity. @default 0 */
+  WORKER_THREADS: int(0, 256).default(0),
+  /** requests decoded/inferred at once; 0 = the thread count, so a 0.5 CPU pod runs one busy thread. @default 0 */
+  CONCURRENCY: int(0, 256).default(0),
+  /** RSS above which new work gets 503; 0 = 80% of the cgroup memory limit (no check when unlimited). @default 0 */
+  MEMORY_HIGH_WATER_MB: int(0, 1_000_000).default(0),
+  /** time SIGTERM allows in-flight requests to finish, ms. @default 20000 */
+  SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),
+  /** replica name in X-Served-By and logs. @default the hostname */
+  POD_NAME: z.string().min(1).optional(),
+  /** @default info */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type RawConfig = z.infer<typeof ConfigSchema>;
+
+export interface Config extends Omit<RawConfig, 'POD_NAME'> {
+  replica: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Empty strings count as unset, as they do in Kubernetes manifests with `value: ""`. */
+function withoutEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''));
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(withoutEmpty(env));
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const { POD_NAME, ...rest } = parsed.data;
+  return { ...rest, replica: POD_NAME ?? hostname() };
+}

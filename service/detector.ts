@@ -1,0 +1,76 @@
+/**
+ * Image bytes → detections in original-image pixels: the model family's
+ * preprocess, one ONNX run, the family's decoder and the shared
+ * NMS/mapping. The app only sees the Detector interface, so tests can swap
+ * in a slow or scripted one.
+ */
+import sharp from 'sharp';
+import { ImageError, loadModelFamily, preprocess, toDetections } from '../model/families/index.js';
+import type { Detection, ModelFamily } from '../model/families/types.js';
+import { ApiError } from './errors.js';
+import { openRunner, type OnnxRunner } from './infer.js';
+import type { ModelInfo } from './metrics.js';
+import { Timings } from './timing.js';
+
+export interface Detector {
+  readonly info: ModelInfo;
+  detect(image: Buffer, timings: Timings): Promise<Detection[]>;
+  close(): Promise<void>;
+}
+
+export type DetectorOptions = DetectionSettings & { modelPath: string; threads: number };
+
+export interface DetectionSettings {
+  maxPixels: number;
+  scoreThreshold: number;
+  iouThreshold: number;
+  classWise: boolean;
+  maxDetections: number;
+}
+
+export async function loadDetector(opts: DetectorOptions): Promise<Detector> {
+  const runner = await openRunner(opts.modelPath, opts.threads);
+  const family = await loadModelFamily(opts.modelPath, { session: runner.session }).catch(async (err: unknown) => {
+    await runner.release();
+    throw err;
+  });
+  return createDetector(family, runner, opts, { path: opts.modelPath, threads: opts.threads });
+}
+
+/** The pipeline around any runner: tests pass a scripted one to check preprocessing and mapping. */
+export function createDetector(
+  family: ModelFamily,
+  runner: Pick<OnnxRunner, 'run' | 'release'>,
+  settings: DetectionSettings,
+  where: { path: string; threads: number },
+): Detector {
+  const { input } = family;
+  return {
+    info: { ...where, family: family.family, input: `${input.width}x${input.height}` },
+    async detect(image, timings) {
+      const pre = await timings.time('decode', () => preprocess(image, input, { maxPixels: settings.maxPixels }).catch(rethrowImageError));
+      const output = await runner.run({ name: input.name, data: pre.tensor, dims: pre.dims }, family.outputName, timings);
+      return timings.time('postprocess', async () => {
+        const candidates = family.decode(output, settings.scoreThreshold);
+        return toDetections(candidates, pre.placement, family.labels, {
+          iouThreshold: settings.iouThreshold,
+          classWise: settings.classWise,
+          maxDetections: settings.maxDetections,
+        });
+      });
+    },
+    close: () => runner.release(),
+  };
+}
+
+function rethrowImageError(err: unknown): never {
+  if (!(err instanceof ImageError)) throw err;
+  const code = err.kind === 'unsupported' ? 'unsupported_media' : err.kind === 'too-many-pixels' ? 'too_many_pixels' : 'corrupt_image';
+  throw new ApiError(code, err.message, { cause: err });
+}
+
+/** One inference on a generated image, so the first real request does not pay for lazy initialisation. */
+export async function warmUp(detector: Detector): Promise<void> {
+  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 120, g: 110, b: 100 } } }).jpeg().toBuffer();
+  await detector.detect(image, new Timings());
+}

@@ -1,0 +1,84 @@
+/**
+ * Hostile and broken inputs built in memory: a PNG whose header claims
+ * 30000×30000 pixels (only the header is real, so the test never holds the
+ * pixels), and a seeded generator of random and mutated request bodies.
+ */
+import { crc32, deflateSync } from 'node:zlib';
+
+function chunk(type: string, data: Buffer): Buffer {
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(data.length);
+  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(body));
+  return Buffer.concat([len, body, crc]);
+}
+
+/** A decompression/pixel bomb: a PNG header for width×height, 8-bit grey, with a little zero data. */
+export function pngBomb(width = 30000, height = 30000): Buffer {
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8);
+  const rows = deflateSync(Buffer.alloc((width + 1) * 64));
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** mulberry32: small, seeded, good enough to pick mutations reproducibly. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export interface FuzzCase {
+  body: Buffer;
+  contentType: string;
+  what: string;
+}
+
+const CONTENT_TYPES = ['application/json', 'text/plain', 'application/octet-stream', 'multipart/form-data; boundary=xyz', 'multipart/form-data', 'application/json; charset=utf-16', ''];
+
+function mutate(bytes: Buffer, random: () => number): Buffer {
+  const out = Buffer.from(bytes);
+  const n = 1 + Math.floor(random() * 8);
+  for (let i = 0; i < n && out.length > 0; i++) out[Math.floor(random() * out.length)] = Math.floor(random() * 256);
+  return out;
+}
+
+/** Random bytes, mutated JSON envelopes, valid envelopes around mutated or truncated images. */
+export function fuzzCases(seed: number, count: number, validImage: Buffer): FuzzCase[] {
+  const random = rng(seed);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)]!;
+  const envelope = (image: Buffer): Buffer => Buffer.from(JSON.stringify({ id: `fuzz-${Math.floor(random() * 1e9)}`, image: image.toString('base64') }));
+  const cases: FuzzCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const kind = Math.floor(random() * 5);
+    let body: Buffer;
+    let what: string;
+    if (kind === 0) {
+      body = Buffer.from(Array.from({ length: Math.floor(random() * 2048) }, () => Math.floor(random() * 256)));
+      what = 'random bytes';
+    } else if (kind === 1) {
+      body = mutate(envelope(validImage), random);
+      what = 'mutated JSON envelope';
+    } else if (kind === 2) {
+      body = envelope(mutate(validImage, random));
+      what = 'valid envelope, mutated image';
+    } else if (kind === 3) {
+      body = envelope(validImage.subarray(0, Math.floor(random() * validImage.length)));
+      what = 'valid envelope, truncated image';
+    } else {
+      const full = envelope(validImage);
+      body = full.subarray(0, Math.floor(random() * full.length));
+      what = 'truncated JSON';
+    }
+    cases.push({ body, contentType: kind === 0 ? pick(CONTENT_TYPES) : pick(CONTENT_TYPES.slice(0, 3)), what });
+  }
+  return cases;
+}
