@@ -1,0 +1,128 @@
+/**
+ * Handlebars templates in k8s/templates → Kubernetes objects. Deterministic:
+ * the same options always give the same YAML, which is what --dry-run prints
+ * and what k8s/deployment.yaml and k8s/service.yaml hold for the defaults.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import * as yaml from 'js-yaml';
+import type { BackendOptions } from '../backend.js';
+import type { LoadJob } from '../../load/types.js';
+import { parseKubernetesOptions, type KubernetesOptions, type KubernetesOptionsInput } from './options.js';
+import { validateManifests, type KubeObject } from './validate.js';
+import { deploymentName, loadJobName, runIdLabel } from './names.js';
+
+const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../k8s/templates');
+
+/** What the service manifests depend on; BackendOptions and KubernetesOptions both fit. */
+export type ManifestOptions = Pick<BackendOptions, 'runId' | 'replicaCpu' | 'replicaMemoryMi' | 'modelPath'> &
+  KubernetesOptionsInput & {
+    replicas: number;
+  };
+
+export interface RenderedManifests {
+  /** multi-document YAML, valid input for `kubectl apply -f -` */
+  yaml: string;
+  /** the same objects, parsed */
+  objects: KubeObject[];
+}
+
+const CONTAINER_PORT = 8080;
+const DEFAULT_NAMESPACE = 'default';
+
+const hbs = Handlebars.create();
+// JSON is a subset of YAML: every value lands as a safely quoted scalar.
+hbs.registerHelper('json', (value: unknown) => JSON.stringify(value));
+hbs.registerHelper('string', (value: unknown) => String(value));
+hbs.registerPartial('labels', readTemplate('labels.hbs'));
+
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+
+function readTemplate(file: string): string {
+  return readFileSync(path.join(TEMPLATES_DIR, file), 'utf8');
+}
+
+function template(file: string): HandlebarsTemplateDelegate {
+  let t = compiled.get(file);
+  if (!t) {
+    t = hbs.compile(readTemplate(file), { noEscape: true });
+    compiled.set(file, t);
+  }
+  return t;
+}
+
+/** 0.5 → "500m", 2 → "2": the form kubectl prints back. */
+export function cpuQuantity(cores: number): string {
+  return Number.isInteger(cores) ? String(cores) : `${Math.round(cores * 1000)}m`;
+}
+
+function toObjects(docs: string[]): RenderedManifests {
+  const yamlText = docs.map((d) => d.trim()).join('\n---\n') + '\n';
+  const objects = yaml.loadAll(yamlText).filter((o): o is KubeObject => o !== null && typeof o === 'object');
+  validateManifests(objects);
+  return { yaml: yamlText, objects };
+}
+
+function common(opts: KubernetesOptions, runId: string, namespace: string | undefined) {
+  return {
+    name: deploymentName(runId),
+    runId: runIdLabel(runId),
+    namespace: namespace ?? opts.namespace ?? DEFAULT_NAMESPACE,
+    image: opts.image,
+    imagePullPolicy: opts.imagePullPolicy,
+  };
+}
+
+/**
+ * The detector Deployment and its NodePort Service, validated. `namespace`
+ * overrides the option when the backend resolved it from the kubeconfig.
+ */
+export function renderManifests(input: ManifestOptions, namespace?: string): RenderedManifests {
+  const opts = parseKubernetesOptions(input);
+  if (!Number.isInteger(input.replicas) || input.replicas < 0) throw new Error(`replicas must be a non-negative integer, got ${input.replicas}`);
+  const view = {
+    ...common(opts, input.runId, namespace),
+    replicas: input.replicas,
+    cpu: cpuQuantity(input.replicaCpu),
+    memory: `${input.replicaMemoryMi}Mi`,
+    gpu: opts.gpu,
+    modelPath: path.posix.join(opts.imageModelDir, path.basename(input.modelPath)),
+    containerPort: CONTAINER_PORT,
+    nodePort: opts.nodePort,
+    preStopSleepS: opts.preStopSleepS,
+    // the drain after preStop needs time too: in-flight requests may take seconds under load
+    terminationGracePeriodS: opts.preStopSleepS + 30,
+  };
+  return toObjects([template('deployment.yaml.hbs')(view), template('service.yaml.hbs')(view)]);
+}
+
+export interface LoadJobManifestOptions {
+  runId: string;
+  /** distinguishes the Jobs of one run */
+  sequence: number;
+  job: LoadJob;
+  namespace: string;
+  /** Job deadline, seconds */
+  activeDeadlineS: number;
+}
+
+/** The Job that runs one LoadJob in the cluster. */
+export function renderLoadJob(input: LoadJobManifestOptions, kube: KubernetesOptions): RenderedManifests & { name: string } {
+  const name = loadJobName(input.runId, input.sequence);
+  const view = {
+    ...common(kube, input.runId, input.namespace),
+    jobName: name,
+    activeDeadlineS: Math.ceil(input.activeDeadlineS),
+    pinToControlPlane: kube.pinClusterClientToControlPlane,
+    loadJob: JSON.stringify(input.job),
+    // the worker reads its job on stdin; the env var keeps the Job self-contained
+    shellCommand: `printf '%s' "$LOAD_JOB" | ${kube.clientCommand.map(shellQuote).join(' ')}`,
+  };
+  return { ...toObjects([template('client-job.yaml.hbs')(view)]), name };
+}
+
+function shellQuote(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
