@@ -14,6 +14,8 @@ export interface LocationEndpoint {
   description: string;
   /** configured bandwidth limit of the path, Mbit/s; null when none */
   bandwidthMbit: number | null;
+  /** what the backend measured on this path from the client location (bandwidth null = not measured) */
+  measured?: { rttMs: number; bandwidthMbit: number | null };
 }
 
 /** Runs the shared load worker (experiments/load) at one client location. */
@@ -41,6 +43,8 @@ export interface Backend {
   logs(): Promise<ReplicaLog[]>;
   /** remove everything this backend started; safe to call twice */
   down(): Promise<void>;
+  /** optional (--keep): leave everything running after this process exits; purge removes it later */
+  detach?(): Promise<void>;
 }
 
 export type BackendFactory<O> = (options: O) => Promise<Backend>;

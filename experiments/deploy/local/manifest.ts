@@ -1,0 +1,40 @@
+/**
+ * The local "deployment manifest": what was deployed, in the spirit of a
+ * Deployment + Service YAML, so the report can show it. Written to
+ * <stateDir>/deployment.json after every change.
+ */
+import { rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { LocationEndpoint, WanProfile } from '../backend.js';
+import type { CgroupVersion } from './cgroup-files.js';
+
+export interface Manifest {
+  kind: 'LocalDeployment';
+  runId: string;
+  tag: string;
+  task: 'detection' | 'pose';
+  updatedAt: string;
+  limitsEnforced: boolean;
+  /** why limits are not enforced, when they are not */
+  limitsNote?: string;
+  cgroupVersion: CgroupVersion | null;
+  replicas: {
+    count: number;
+    names: string[];
+    command: string[];
+    modelPath: string;
+    resources: { cpu: number; memoryMi: number };
+    restartPolicy: { policy: 'Always'; backoffInitialMs: number; backoffMaxMs: number };
+    readinessProbe: { path: '/readyz'; periodMs: number; timeoutMs: number };
+  };
+  balancer: { kind: 'NodePort-like HTTP proxy'; strategy: string; url: string; process: 'own process, outside replica cgroups' };
+  loadGenerator: { cpu: number | null; command: string[] };
+  wan: WanProfile;
+  locations: LocationEndpoint[];
+}
+
+export async function writeManifest(stateDir: string, manifest: Manifest): Promise<void> {
+  const file = path.join(stateDir, 'deployment.json');
+  await writeFile(`${file}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+}

@@ -1,0 +1,108 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPicker } from '../../experiments/deploy/local/pick.js';
+import { Flow, Link } from '../../experiments/deploy/local/wan-link.js';
+import { countersV1, countersV2, cpuMax, layoutFromMountinfo, parseProcCgroup } from '../../experiments/deploy/local/cgroup-files.js';
+import { subnetFor } from '../../experiments/deploy/local/netns.js';
+import { resolveOptions } from '../../experiments/deploy/local/options.js';
+import { testRun } from '../helpers/local-options.js';
+
+const pool = (...inFlight: number[]) => inFlight.map((n, i) => ({ name: `r${i}`, inFlight: n }));
+
+test('round-robin cycles through the pool in order', () => {
+  const pick = createPicker('round-robin');
+  const p = pool(0, 0, 0);
+  assert.deepEqual(Array.from({ length: 7 }, () => pick(p)!.name), ['r0', 'r1', 'r2', 'r0', 'r1', 'r2', 'r0']);
+  assert.equal(pick([]), undefined);
+});
+
+test('least-connections picks the least busy replica and spreads ties', () => {
+  const pick = createPicker('least-connections');
+  assert.equal(pick(pool(3, 1, 2))!.name, 'r1');
+  const ties = pool(0, 5, 0);
+  assert.deepEqual([pick(ties)!.name, pick(ties)!.name].sort(), ['r0', 'r2']);
+});
+
+test('random follows its random source', () => {
+  const values = [0.1, 0.5, 0.99];
+  const pick = createPicker('random', () => values.shift()!);
+  assert.deepEqual([pick(pool(0, 0, 0))!.name, pick(pool(0, 0, 0))!.name, pick(pool(0, 0, 0))!.name], ['r0', 'r1', 'r2']);
+});
+
+test('a link delays by the one-way delay and serializes by bandwidth', () => {
+  const link = new Link({ delayMs: 20, jitterMs: 0, bandwidthMbit: 8 }); // 8 Mbit/s = 1 byte per µs
+  const flow = new Flow(link);
+  assert.equal(flow.deliverAt(0, 1000), 1 + 20);
+  // the second chunk waits for the first to leave the link
+  assert.equal(flow.deliverAt(0, 1000), 2 + 20);
+  // an idle link starts at once
+  assert.equal(flow.deliverAt(100, 0), 120);
+});
+
+test('jitter never reorders one flow and never makes a delay negative', () => {
+  const randoms = [1, 0, 0.5];
+  const link = new Link({ delayMs: 10, jitterMs: 10, bandwidthMbit: 0 }, () => randoms.shift() ?? 0);
+  const flow = new Flow(link);
+  const first = flow.deliverAt(0, 10); // +10 jitter
+  const second = flow.deliverAt(1, 10); // -10 jitter would arrive before the first
+  assert.equal(first, 20);
+  assert.equal(second, 20);
+  assert.equal(new Flow(new Link({ delayMs: 1, jitterMs: 5, bandwidthMbit: 0 }, () => 0)).deliverAt(0, 1), 0);
+});
+
+test('a flow that starts with a handshake holds its first bytes for it', () => {
+  const flow = new Flow(new Link({ delayMs: 20, jitterMs: 0, bandwidthMbit: 0 }), 40);
+  assert.equal(flow.deliverAt(0, 10), 40);
+  assert.equal(flow.deliverAt(50, 10), 70);
+});
+
+const V1 = `32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu
+33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw`;
+const V2 = `30 23 0:26 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate`;
+
+test('cgroup layout: v1 controllers win over an empty unified tree, v2 needs cpu and memory', () => {
+  assert.deepEqual(layoutFromMountinfo(V1, () => []), {
+    version: 'v1', mounts: { cpu: '/sys/fs/cgroup/cpu', cpuacct: '/sys/fs/cgroup/cpuacct', memory: '/sys/fs/cgroup/memory' },
+  });
+  assert.deepEqual(layoutFromMountinfo(V2, () => ['cpu', 'io', 'memory']), {
+    version: 'v2', mounts: { cpu: '/sys/fs/cgroup', cpuacct: '/sys/fs/cgroup', memory: '/sys/fs/cgroup' },
+  });
+  assert.equal(layoutFromMountinfo(V2, () => ['io']), null);
+  assert.equal(layoutFromMountinfo('', () => []), null);
+});
+
+test('/proc/self/cgroup gives a path per controller', () => {
+  const paths = parseProcCgroup('4:memory:/process_api/abc\n2:cpu,cpuacct:/\n0::/user.slice\n');
+  assert.equal(paths.get('memory'), '/process_api/abc');
+  assert.equal(paths.get('cpuacct'), '/');
+  assert.equal(paths.get(''), '/user.slice');
+});
+
+test('cgroup counters are converted to seconds and bytes', () => {
+  assert.deepEqual(
+    countersV1({ cpuStat: 'nr_periods 10\nnr_throttled 4\nthrottled_time 2500000000\n', cpuacctUsage: '1500000000\n', maxUsage: '1048576\n', oomControl: 'oom_kill_disable 0\nunder_oom 0\noom_kill 2\n' }),
+    { cpuSeconds: 1.5, cpuThrottledSeconds: 2.5, memoryPeakBytes: 1048576, oomKills: 2 },
+  );
+  assert.deepEqual(
+    countersV2({ cpuStat: 'usage_usec 3000000\nthrottled_usec 500000\n', memoryPeak: null, memoryEvents: 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n' }),
+    { cpuSeconds: 3, cpuThrottledSeconds: 0.5, memoryPeakBytes: undefined, oomKills: 1 },
+  );
+  assert.equal(cpuMax(0.5), '50000 100000');
+});
+
+test('subnets are private /30s that skip addresses in use', () => {
+  const first = subnetFor('00000000', new Set());
+  assert.deepEqual(first, { hostIp: '10.231.0.1', nsIp: '10.231.0.2' });
+  assert.deepEqual(subnetFor('00000000', new Set(['10.231.0.1'])), { hostIp: '10.231.0.5', nsIp: '10.231.0.6' });
+});
+
+test('options are validated with one readable error', () => {
+  const { options } = testRun();
+  assert.throws(() => resolveOptions({ ...options, replicaCpu: 0 }), /replicaCpu/);
+  assert.throws(() => resolveOptions({ ...options, balancer: 'fastest' as never }), /balancer/);
+  assert.throws(() => resolveOptions({ ...options, wan: { rttMs: 10, jitterMs: 8, bandwidthMbit: 1 } }), /jitterMs/);
+  const resolved = resolveOptions({ ...options, replicaCommand: undefined });
+  assert.deepEqual(resolved.replicaCommand.slice(-1), ['service/main.ts']);
+});
