@@ -1,0 +1,130 @@
+/**
+ * Report numbers → Vega-Lite specs, one per figure. Pure; reports/svg.ts
+ * turns them into static SVG so the page needs no JavaScript and the PDF
+ * keeps vector paths and real text.
+ */
+import type { TopLevelSpec } from 'vega-lite';
+import type { Location } from '../experiments/record/schema.js';
+import { cellAt, type ReportData } from './data.js';
+import { WORDS, type Lang } from './terms.js';
+
+export interface Figure {
+  id: 'scaling' | 'latency' | 'balance';
+  caption: string;
+  spec: TopLevelSpec;
+}
+
+/** Roughly the text width of an A4 page with 1-inch margins, in CSS pixels. */
+const WIDTH = 560;
+const FONT = 'Liberation Serif';
+const PALETTE = ['#1f4e79', '#c0504d', '#4f8a3c', '#8064a2', '#d08a2c', '#3a9fb0', '#7f7f7f', '#b5651d'];
+
+function config(lang: Lang): TopLevelSpec['config'] {
+  const font = lang === 'zh' ? `${FONT}, Noto Serif CJK SC` : FONT;
+  return {
+    font,
+    view: { stroke: '#888' },
+    axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', grid: true, gridColor: '#e4e4e4', labelFont: font, titleFont: font },
+    legend: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', orient: 'bottom', labelFont: font, titleFont: font },
+    header: { labelFontSize: 12, titleFontSize: 12, labelFont: font, titleFont: font },
+    range: { category: PALETTE },
+  };
+}
+
+function scaling(data: ReportData, lang: Lang): TopLevelSpec {
+  const w = WORDS[lang];
+  const rows = data.locations.flatMap((loc: Location) => data.pods.flatMap((pods) => {
+    const cell = cellAt(data, pods, loc);
+    if (!cell || cell.maxUsers.n === 0) return [];
+    const { mean, sd } = cell.maxUsers;
+    return [{ location: w.locations[loc], pods, mean, lo: Math.max(0, mean - sd), hi: mean + sd }];
+  }));
+  const ideal = data.locations.flatMap((loc) => {
+    const base = data.pods.map((p) => cellAt(data, p, loc)).find((c) => c !== null && c.maxUsers.n > 0);
+    if (!base) return [];
+    return data.pods.map((pods) => ({ location: w.locations[loc], pods, ideal: (base.maxUsers.mean * pods) / base.replicas }));
+  });
+  const x = { field: 'pods', type: 'quantitative' as const, title: w.axes.pods, scale: { type: 'log' as const, base: 2 }, axis: { values: data.pods, format: 'd' } };
+  const color = { field: 'location', type: 'nominal' as const, title: null, legend: { orient: 'top-left' as const, fillColor: 'white', padding: 4 } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: WIDTH - 40,
+    height: 190,
+    config: config(lang),
+    layer: [
+      { data: { values: ideal }, mark: { type: 'line', strokeDash: [5, 4], strokeWidth: 1.2 }, encoding: { x, y: { field: 'ideal', type: 'quantitative' }, color } },
+      { data: { values: rows }, mark: { type: 'errorbar', ticks: { size: 8 } }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: w.axes.maxUsers }, y2: { field: 'hi' }, color } },
+      { data: { values: rows }, mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 1.6 }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: w.axes.maxUsers }, color } },
+    ],
+  };
+}
+
+function latency(data: ReportData, lang: Lang): TopLevelSpec {
+  const w = WORDS[lang];
+  const values = data.curves.map((c) => ({ location: w.locations[c.location], pods: c.replicas, users: c.users, meanMs: Math.round(c.meanMs) }));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    config: config(lang),
+    data: { values },
+    facet: { column: { field: 'location', type: 'nominal', title: null, sort: data.locations.map((l) => w.locations[l]) } },
+    spec: {
+      width: WIDTH / 2 - 50,
+      height: 200,
+      mark: { type: 'line', point: { filled: true, size: 25 }, strokeWidth: 1.4 },
+      encoding: {
+        x: { field: 'users', type: 'quantitative', title: w.axes.users },
+        y: { field: 'meanMs', type: 'quantitative', title: w.axes.latency },
+        color: { field: 'pods', type: 'ordinal', title: w.axes.pods, scale: { range: PALETTE }, legend: { orient: 'right' } },
+      },
+    },
+  };
+}
+
+function balance(data: ReportData, lang: Lang): TopLevelSpec {
+  const w = WORDS[lang];
+  // stack by hand: each replica is a segment from its cumulative start, labelled at its middle
+  const rows: { row: string; order: number; replica: number; start: number; end: number; mid: number; label: string }[] = [];
+  data.locations.forEach((loc, li) => {
+    for (const pods of data.pods) {
+      let start = 0;
+      for (const bar of data.balance.filter((b) => b.location === loc && b.replicas === pods)) {
+        const share = bar.share * 100;
+        rows.push({
+          row: `${w.locations[loc]}, ${w.podCount(pods)}`, order: li * 1000 + pods, replica: bar.index,
+          start, end: start + share, mid: start + share / 2, label: share >= 6 ? share.toFixed(1) : '',
+        });
+        start += share;
+      }
+    }
+  });
+  const y = { field: 'row', type: 'nominal' as const, title: null, sort: { field: 'order', order: 'ascending' as const }, axis: { labelLimit: 300 } };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: WIDTH - 150,
+    config: config(lang),
+    data: { values: rows },
+    layer: [
+      {
+        mark: { type: 'bar', stroke: 'white', strokeWidth: 1, height: { band: 0.75 } },
+        encoding: {
+          y,
+          x: { field: 'start', type: 'quantitative', title: w.axes.share, scale: { domain: [0, 100] }, axis: { values: [0, 12.5, 25, 50, 75, 100], format: '.1~f' } },
+          x2: { field: 'end' },
+          color: { field: 'replica', type: 'ordinal', legend: null, scale: { range: ['#1f4e79', '#6f95c2'] } },
+        },
+      },
+      {
+        mark: { type: 'text', color: 'white', fontSize: 9 },
+        encoding: { y, x: { field: 'mid', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    ],
+  };
+}
+
+export function figures(data: ReportData, lang: Lang): Figure[] {
+  const caps = WORDS[lang].figures;
+  const out: Figure[] = [{ id: 'scaling', caption: caps.scaling, spec: scaling(data, lang) }];
+  if (data.curves.length > 0) out.push({ id: 'latency', caption: caps.latency, spec: latency(data, lang) });
+  if (data.balance.length > 0) out.push({ id: 'balance', caption: caps.balance, spec: balance(data, lang) });
+  return out;
+}

@@ -1,0 +1,125 @@
+/**
+ * Reads a run directory and validates every file the report shows. A
+ * malformed file stops the report with an error naming the file and the
+ * first offending fields; optional files that are absent become warnings.
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import * as yaml from 'js-yaml';
+import { z } from 'zod';
+import { Results, TrialResult } from '../experiments/record/schema.js';
+import { parseSummaryCsv, type ReplicaLogExcerpt, type RunInput } from './data.js';
+
+/** How much of each replica's log the appendix shows. */
+const LOG_LINES = 3;
+const LOG_REPLICAS = 8;
+const LOG_LINE_CHARS = 150;
+
+const LooseObject = z.record(z.string(), z.unknown());
+
+export class RunFileError extends Error {
+  constructor(readonly file: string, detail: string) {
+    super(`${file}: ${detail}`);
+    this.name = 'RunFileError';
+  }
+}
+
+function issues(error: z.ZodError): string {
+  const shown = error.issues.slice(0, 3).map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`);
+  const more = error.issues.length > 3 ? ` (+${error.issues.length - 3} more)` : '';
+  return shown.join('; ') + more;
+}
+
+function readJson<T>(path: string, schema: z.ZodType<T>): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    throw new RunFileError(path, `not valid JSON (${(err as Error).message})`);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new RunFileError(path, `does not match the schema: ${issues(parsed.error)}`);
+  return parsed.data;
+}
+
+function optionalJson(path: string, warnings: string[]): Record<string, unknown> | null {
+  if (!existsSync(path)) {
+    warnings.push(`${basename(path)} not found; the appendix omits it`);
+    return null;
+  }
+  return readJson(path, LooseObject);
+}
+
+function readTrials(dir: string): TrialResult[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => readJson(join(dir, f), TrialResult));
+}
+
+function readDeployment(runDir: string, warnings: string[]): RunInput['deployment'] {
+  for (const file of ['deployment.yaml', 'deployment.json']) {
+    const path = join(runDir, file);
+    if (!existsSync(path)) continue;
+    const text = readFileSync(path, 'utf8');
+    try {
+      const docs = file.endsWith('.json') ? [JSON.parse(text)] : yaml.loadAll(text);
+      return { file, text: file.endsWith('.json') ? docs.map((d) => yaml.dump(d, { lineWidth: 100 })).join('---\n') : text };
+    } catch (err) {
+      throw new RunFileError(path, `cannot be parsed (${(err as Error).message.split('\n')[0]})`);
+    }
+  }
+  warnings.push('no deployment.yaml or deployment.json in the run directory; the appendix omits the manifest');
+  return null;
+}
+
+function readReplicaLogs(dir: string): ReplicaLogExcerpt[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.log'))
+    .sort()
+    .slice(0, LOG_REPLICAS)
+    .map((f) => {
+      const lines = readFileSync(join(dir, f), 'utf8').split('\n').filter((l) => l.trim() !== '');
+      return {
+        replica: f.slice(0, -'.log'.length),
+        lines: lines.slice(-LOG_LINES).map((l) => (l.length > LOG_LINE_CHARS ? `${l.slice(0, LOG_LINE_CHARS - 1)}…` : l)),
+      };
+    });
+}
+
+export function loadRun(runDir: string): { input: RunInput; warnings: string[] } {
+  if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new RunFileError(runDir, 'run directory not found');
+  const warnings: string[] = [];
+  const resultsPath = join(runDir, 'experiment_results.json');
+  if (!existsSync(resultsPath)) throw new RunFileError(resultsPath, 'not found; is this a finished run directory?');
+  const results = readJson(resultsPath, Results);
+  if (results.cells.length === 0) throw new RunFileError(resultsPath, 'has no cells; nothing to report');
+  const trials = readTrials(join(runDir, 'trials'));
+  if (trials.length === 0) warnings.push('no trials/*.json; the latency-vs-users figure is omitted');
+  const csvPath = join(runDir, 'experiment_summary.csv');
+  let summaryRows: RunInput['summaryRows'] = null;
+  if (existsSync(csvPath)) {
+    try {
+      summaryRows = parseSummaryCsv(readFileSync(csvPath, 'utf8'));
+    } catch (err) {
+      throw new RunFileError(csvPath, (err as Error).message.replace(/^experiment_summary\.csv: /, ''));
+    }
+  } else {
+    warnings.push('experiment_summary.csv not found; the appendix cannot link it');
+  }
+  return {
+    input: {
+      runDir,
+      results,
+      trials,
+      summaryRows,
+      plan: optionalJson(join(runDir, 'plan.json'), warnings),
+      environment: optionalJson(join(runDir, 'environment.json'), warnings),
+      deployment: readDeployment(runDir, warnings),
+      replicaLogs: readReplicaLogs(join(runDir, 'replicas')),
+    },
+    warnings,
+  };
+}

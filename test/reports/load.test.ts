@@ -1,0 +1,57 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, test } from 'node:test';
+import { loadRun, RunFileError } from '../../reports/load.js';
+import { buildRun, writeRun } from '../fixtures/make-run-fixture.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'report-load-'));
+  writeRun(dir, buildRun(3));
+});
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+test('a generated run loads with every optional file and no warnings', () => {
+  const { input, warnings } = loadRun(dir);
+  assert.deepEqual(warnings, []);
+  assert.equal(input.trials.length, 24);
+  assert.equal(input.deployment?.file, 'deployment.yaml');
+  assert.ok(input.replicaLogs.length > 0 && input.replicaLogs.every((l) => l.lines.length === 3));
+});
+
+test('a results file that breaks the schema is an error naming the file and the field', () => {
+  const results = JSON.parse(JSON.stringify(buildRun(3).results));
+  results.cells[1].maxUsers.mean = 'many';
+  writeFileSync(join(dir, 'experiment_results.json'), JSON.stringify(results));
+  assert.throws(() => loadRun(dir), (err: unknown) => err instanceof RunFileError
+    && err.file === join(dir, 'experiment_results.json')
+    && /experiment_results\.json: does not match the schema: cells\.1\.maxUsers\.mean: .*number/.test(err.message));
+});
+
+test('a truncated JSON file and a bad trial file are named too', () => {
+  writeFileSync(join(dir, 'trials', 'remote-r2-t1.json'), '{"schemaVersion": 1, "id": ');
+  assert.throws(() => loadRun(dir), /trials\/remote-r2-t1\.json: not valid JSON/);
+  writeFileSync(join(dir, 'experiment_results.json'), '{');
+  assert.throws(() => loadRun(dir), /experiment_results\.json: not valid JSON/);
+});
+
+test('missing optional files are warnings; a missing results file or directory is an error', () => {
+  rmSync(join(dir, 'plan.json'));
+  rmSync(join(dir, 'deployment.yaml'));
+  rmSync(join(dir, 'replicas'), { recursive: true });
+  const { input, warnings } = loadRun(dir);
+  assert.equal(input.plan, null);
+  assert.deepEqual(input.replicaLogs, []);
+  assert.equal(warnings.length, 2);
+  rmSync(join(dir, 'experiment_results.json'));
+  assert.throws(() => loadRun(dir), /experiment_results\.json: not found/);
+  assert.throws(() => loadRun(join(dir, 'nope')), /run directory not found/);
+});
+
+test('deployment.json is shown as YAML', () => {
+  rmSync(join(dir, 'deployment.yaml'));
+  writeFileSync(join(dir, 'deployment.json'), JSON.stringify({ kind: 'Deployment', spec: { replicas: 2 } }));
+  assert.match(loadRun(dir).input.deployment!.text, /kind: Deployment\nspec:\n {2}replicas: 2/);
+});
