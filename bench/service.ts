@@ -9,20 +9,17 @@
  * Env: BENCH_SECONDS per level (default 3), MODEL_PATH, IMAGES_DIR.
  * `--raw <model>` is the child mode that measures the baseline.
  */
-import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
-import { quantileSorted } from 'simple-statistics';
 import { loadModelFamily, preprocess } from '../model/families/index.js';
 import { readCpuLimit } from '../service/cgroup-cpu.js';
 import { openRunner } from '../service/infer.js';
 import { Timings } from '../service/timing.js';
+import { cpuBox, repoRoot, spawnIn, type CpuBox } from './lib/cgroup.js';
+import { fmt, imageBody as body, imagesIn, load } from './lib/load.js';
+import { peakRssMiB, startReplica, type Replica } from './lib/replica.js';
 
-const repoRoot = resolve(fileURLToPath(import.meta.url), '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const LEVELS = [1, 2, 4, 8];
 
@@ -49,84 +46,7 @@ async function rawMode(modelPath: string): Promise<void> {
   process.stdout.write(JSON.stringify({ imagesPerS: runs / ((performance.now() - t0) / 1000), threads }));
 }
 
-// ---- cgroup ---------------------------------------------------------------
-
-interface CpuBox {
-  label: string;
-  cores: number;
-  /** shell prefix that moves the shell into the cgroup(s) before exec */
-  enter: string;
-  enforced: boolean;
-  /** bytes the cgroup peaked at, when a memory limit is in force */
-  memoryPeak(): number | undefined;
-  /** OOM kills in the cgroup, when known */
-  oomKills(): number | undefined;
-  remove(): void;
-}
-
-const MEMORY_MI = 512;
-
-/** A pod-like cgroup: `cores` CPU quota and a 512 MiB memory limit (v1 hierarchies, or v2). */
-function cpuBox(cores: number): CpuBox {
-  const name = `clouddetect-bench-${process.pid}-${cores * 100}`;
-  const period = 100_000;
-  const quota = Math.round(cores * period);
-  const limitBytes = MEMORY_MI * 1024 * 1024;
-  const label = `${cores} CPU`;
-  const made: string[] = [];
-  const mk = (dir: string): string => {
-    mkdirSync(dir);
-    made.push(dir);
-    return dir;
-  };
-  const remove = (): void => {
-    for (const dir of made.reverse()) rmdirSync(dir);
-  };
-  try {
-    if (existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')) {
-      const cpu = mk(join('/sys/fs/cgroup/cpu', name));
-      writeFileSync(join(cpu, 'cpu.cfs_period_us'), String(period));
-      writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(quota));
-      const mem = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') ? mk(join('/sys/fs/cgroup/memory', name)) : undefined;
-      if (mem) writeFileSync(join(mem, 'memory.limit_in_bytes'), String(limitBytes));
-      const read = (file: string): string | undefined => (mem ? readFileSync(join(mem, file), 'utf8') : undefined);
-      return {
-        label: mem ? `${label}, ${MEMORY_MI} Mi` : label,
-        cores,
-        enter: `echo $$ > ${cpu}/cgroup.procs && ${mem ? `echo $$ > ${mem}/cgroup.procs && ` : ''}`,
-        enforced: true,
-        memoryPeak: () => (mem ? Number(read('memory.max_usage_in_bytes')) : undefined),
-        oomKills: () => (mem ? Number(/oom_kill (\d+)/.exec(read('memory.oom_control') ?? '')?.[1] ?? 0) : undefined),
-        remove,
-      };
-    }
-    if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
-      const dir = mk(join('/sys/fs/cgroup', name));
-      writeFileSync(join(dir, 'cpu.max'), `${quota} ${period}`);
-      const hasMem = existsSync(join(dir, 'memory.max'));
-      if (hasMem) writeFileSync(join(dir, 'memory.max'), String(limitBytes));
-      const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
-      return {
-        label: hasMem ? `${label}, ${MEMORY_MI} Mi` : label,
-        cores,
-        enter: `echo $$ > ${dir}/cgroup.procs && `,
-        enforced: true,
-        memoryPeak: () => (existsSync(join(dir, 'memory.peak')) ? Number(read('memory.peak')) : undefined),
-        oomKills: () => (hasMem ? Number(/oom_kill (\d+)/.exec(read('memory.events'))?.[1] ?? 0) : undefined),
-        remove,
-      };
-    }
-  } catch (err) {
-    remove();
-    console.warn(`bench: cannot create a cgroup (${(err as Error).message.split('\n')[0]}); running ${label} unconfined`);
-  }
-  return { label: `${label} (NOT enforced)`, cores, enter: '', enforced: false, memoryPeak: () => undefined, oomKills: () => undefined, remove: () => {} };
-}
-
-function spawnIn(box: CpuBox, args: string[], env: Record<string, string>): ChildProcess {
-  const cmd = [process.execPath, '--import', 'tsx', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return spawn('sh', ['-c', `${box.enter}exec ${cmd}`], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-}
+// ---- baseline in the box -------------------------------------------------
 
 async function rawBaseline(box: CpuBox, modelPath: string): Promise<number> {
   const child = spawnIn(box, ['bench/service.ts', '--raw', modelPath], {});
@@ -139,32 +59,6 @@ async function rawBaseline(box: CpuBox, modelPath: string): Promise<number> {
 
 // ---- the replica under load ----------------------------------------------
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function startReplica(box: CpuBox, modelPath: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawnIn(box, ['service/main.ts'], { PORT: String(port), MODEL_PATH: modelPath, POD_NAME: 'bench', LOG_LEVEL: 'warn', QUEUE_LENGTH: '32' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}`);
-    if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('replica not ready after 60 s');
-}
-
-function peakRssMiB(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
 interface Row {
   cpu: string;
   images: string;
@@ -175,49 +69,6 @@ interface Row {
   p99: number;
   errors: number;
   ratio: number;
-}
-
-interface LoadResult {
-  imagesPerS: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
-  statuses: Record<number, number>;
-}
-
-async function load(url: string, bodies: string[], connections: number, seconds = SECONDS): Promise<LoadResult> {
-  const latencies: number[] = [];
-  const statuses: Record<number, number> = {};
-  let instance!: autocannon.Instance;
-  const done = new Promise<autocannon.Result>((resolveResult, reject) => {
-    instance = autocannon({
-    url: `${url}/api/object_detection`,
-    connections,
-    duration: seconds,
-    timeout: 30,
-    requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body })),
-    }, (err, result) => (err ? reject(err) : resolveResult(result)));
-  });
-  instance.on('response', (_client, status, _bytes, ms) => {
-    statuses[status] = (statuses[status] ?? 0) + 1;
-    if (status === 200) latencies.push(ms);
-  });
-  const result = await done;
-  latencies.sort((a, b) => a - b);
-  const q = (p: number): number => (latencies.length ? quantileSorted(latencies, p) : NaN);
-  return {
-    imagesPerS: latencies.length / (result.duration || seconds),
-    p50: q(0.5),
-    p95: q(0.95),
-    p99: q(0.99),
-    errors: result.errors + result.timeouts + result.non2xx,
-    statuses,
-  };
-}
-
-function imagesIn(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).map((f) => join(dir, f)) : [];
 }
 
 async function largestImage(files: string[]): Promise<string> {
@@ -245,14 +96,6 @@ async function noisyBody(): Promise<string> {
   return JSON.stringify({ id: 'flood', image: jpeg.toString('base64') });
 }
 
-function body(file: string, i: number): string {
-  return JSON.stringify({ id: `bench-${i}`, image: readFileSync(file).toString('base64') });
-}
-
-function fmt(n: number, digits = 1): string {
-  return Number.isFinite(n) ? n.toFixed(digits) : '-';
-}
-
 async function main(): Promise<void> {
   const modelPath = process.env.MODEL_PATH ?? firstExisting([join(repoRoot, 'model/default.onnx'), resolve(repoRoot, '../shared/model/yolox_nano.onnx')]);
   const dirs = process.env.IMAGES_DIR ? [process.env.IMAGES_DIR] : [join(repoRoot, 'inputfolder'), resolve(repoRoot, '../shared/inputfolder')];
@@ -274,19 +117,20 @@ async function main(): Promise<void> {
   const summary: string[] = [];
   for (const cores of [0.5, 1]) {
     const box = cpuBox(cores);
-    let replica: ChildProcess | undefined;
+    let replica: Replica | undefined;
     try {
       const raw = await rawBaseline(box, modelPath);
-      const { url, child } = await startReplica(box, modelPath);
-      replica = child;
+      replica = await startReplica(box, { MODEL_PATH: modelPath });
+      const { url, child } = replica;
+      const route = `${url}/api/object_detection`;
       for (const set of sets) {
         for (const c of LEVELS) {
-          const r = await load(url, set.bodies, c);
+          const r = await load(route, set.bodies, c, SECONDS);
           rows.push({ cpu: box.label, images: set.name, concurrency: c, ...r, ratio: r.imagesPerS / raw });
         }
       }
       const rss = peakRssMiB(child.pid!);
-      const flood = await load(url, [floodBody], FLOOD_CONNECTIONS, SECONDS * 2);
+      const flood = await load(route, [floodBody], FLOOD_CONNECTIONS, SECONDS * 2);
       const peak = box.memoryPeak();
       summary.push([
         `${box.label}: raw session.run ${fmt(raw)} images/s; replica peak RSS ${fmt(rss, 0)} MiB under the levels above`,
@@ -295,8 +139,7 @@ async function main(): Promise<void> {
           + `${peak === undefined ? '' : `, cgroup peak ${fmt(peak / 2 ** 20, 0)} MiB`}, OOM kills ${box.oomKills() ?? 'unknown'}, replica alive: ${child.exitCode === null}`,
       ].join('\n'));
     } finally {
-      replica?.kill('SIGTERM');
-      if (replica && replica.exitCode === null) await new Promise((r) => replica!.on('exit', r));
+      await replica?.stop();
       box.remove();
     }
   }

@@ -28,6 +28,8 @@ export interface AppOptions {
   retryAfterS?: number;
   /** RSS in bytes above which image requests get 503; undefined = no check */
   memoryHighWaterBytes?: number;
+  /** serve the detection routes and wait for a detector before turning ready; false for a pose-only replica. @default true */
+  detection?: boolean;
 }
 
 export interface Service {
@@ -44,7 +46,14 @@ export interface Service {
 /** Other tasks (pose) add their routes here, sharing limits, queue and metrics. */
 export type RouteInstaller = (router: Router, ctx: ImageRouteContext) => void;
 
-export function createApp(opts: AppOptions, detector?: Detector, extraRoutes: RouteInstaller[] = []): Service {
+/** A task served beside (or instead of) detection: its routes, and whether its model is warm. */
+export interface ExtraTask {
+  install: RouteInstaller;
+  ready: () => boolean;
+}
+
+export function createApp(opts: AppOptions, detector?: Detector, extraTasks: ExtraTask[] = []): Service {
+  const detection = opts.detection ?? true;
   let current = detector;
   let draining = false;
   const admission = new Admission({ maxRequests: opts.concurrency + opts.queueLength, maxBytes: opts.maxQueuedBytes });
@@ -57,7 +66,7 @@ export function createApp(opts: AppOptions, detector?: Detector, extraRoutes: Ro
     limiter,
     maxBodyBytes: opts.maxBodyBytes,
     draining: () => draining,
-    ready: () => current !== undefined,
+    ready: () => (!detection || current !== undefined) && extraTasks.every((t) => t.ready()),
     memoryOk: () => opts.memoryHighWaterBytes === undefined || process.memoryUsage.rss() < opts.memoryHighWaterBytes,
     retryAfterS: opts.retryAfterS ?? 1,
   };
@@ -68,8 +77,8 @@ export function createApp(opts: AppOptions, detector?: Detector, extraRoutes: Ro
   app.use(requestContext(opts.replica, opts.logger, metrics));
   const router = express.Router();
   healthRoutes(router, { ready: ctx.ready, draining: ctx.draining }, metrics);
-  detectRoutes(router, ctx, () => current!, opts.maxImagePixels);
-  for (const install of extraRoutes) install(router, ctx);
+  if (detection) detectRoutes(router, ctx, () => current!, opts.maxImagePixels);
+  for (const task of extraTasks) task.install(router, ctx);
   app.use(router);
   app.use(notFound());
   app.use(errorHandler(opts.logger));

@@ -13,6 +13,8 @@ const bool = z
   .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
 
 export const ConfigSchema = z.object({
+  /** `detection` (plus pose when POSE_MODEL_PATH is set) or `pose` only, which never loads MODEL_PATH. @default detection */
+  TASK: z.enum(['detection', 'pose']).default('detection'),
   /** @default 8080; must be above 1024 so the service never needs root */
   PORT: int(1025, 65535).default(8080),
   /** @default model/default.onnx (written by `npm run model:install`) */
@@ -25,6 +27,12 @@ export const ConfigSchema = z.object({
   CLASS_WISE_NMS: bool.default(true),
   /** @default 100 */
   MAX_DETECTIONS: int(1, 10_000).default(100),
+  /** pose keypoint model (MoveNet SinglePose, or a YOLO-pose export); setting it adds the pose routes. @default none (TASK=pose: the installed MoveNet) */
+  POSE_MODEL_PATH: z.string().min(1).optional(),
+  /** person detector for top-down pose (a yolov8 model). @default none (TASK=pose with the default POSE_MODEL_PATH: the installed yolov8n int8) */
+  POSE_DETECTOR_PATH: z.string().min(1).optional(),
+  /** people per image for pose, most confident first: bounds what a crowd costs. @default 20 */
+  POSE_MAX_PEOPLE: int(1, 300).default(20),
   /** request body limit in bytes (base64 inflates an image by 4/3). @default 8 MiB */
   MAX_BODY_BYTES: int(1024, 256 * 1024 * 1024).default(8 * 1024 * 1024),
   /** decoded image size limit (width × height); larger images get 422. @default 24 M */
@@ -45,12 +53,40 @@ export const ConfigSchema = z.object({
   POD_NAME: z.string().min(1).optional(),
   /** @default info */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+}).superRefine((c, ctx) => {
+  if (c.POSE_DETECTOR_PATH !== undefined && c.POSE_MODEL_PATH === undefined && c.TASK !== 'pose') {
+    ctx.addIssue({ code: 'custom', path: ['POSE_DETECTOR_PATH'], message: 'pose is off: set POSE_MODEL_PATH too (or TASK=pose)' });
+  }
 });
 
 export type RawConfig = z.infer<typeof ConfigSchema>;
 
+export interface PoseConfig {
+  modelPath: string;
+  detectorPath?: string;
+  maxPeople: number;
+}
+
 export interface Config extends Omit<RawConfig, 'POD_NAME'> {
   replica: string;
+  /** the pose models to serve, or undefined when pose is off */
+  pose: PoseConfig | undefined;
+}
+
+/** What `npm run model:install` puts in model/ for pose. */
+export const INSTALLED_POSE_MODEL = 'model/movenet_singlepose_lightning_int8.onnx';
+export const INSTALLED_POSE_DETECTOR = 'model/yolov8n_int8.onnx';
+
+/**
+ * Pose is opt-in: two more sessions cost memory a detection replica in a
+ * 512 MiB pod should not pay for, so installed pose models alone never turn
+ * it on. TASK=pose falls back to them.
+ */
+export function resolvePose(raw: RawConfig): PoseConfig | undefined {
+  const modelPath = raw.POSE_MODEL_PATH ?? (raw.TASK === 'pose' ? INSTALLED_POSE_MODEL : undefined);
+  if (modelPath === undefined) return undefined;
+  const detectorPath = raw.POSE_DETECTOR_PATH ?? (raw.POSE_MODEL_PATH === undefined ? INSTALLED_POSE_DETECTOR : undefined);
+  return { modelPath, detectorPath, maxPeople: raw.POSE_MAX_PEOPLE };
 }
 
 export class ConfigError extends Error {
@@ -69,5 +105,5 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const { POD_NAME, ...rest } = parsed.data;
-  return { ...rest, replica: POD_NAME ?? hostname() };
+  return { ...rest, replica: POD_NAME ?? hostname(), pose: resolvePose(parsed.data) };
 }

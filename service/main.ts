@@ -1,5 +1,6 @@
 /**
- * `npm start`: configuration → listen → load and warm up the model → ready;
+ * `npm start`: configuration → listen → load and warm up the models
+ * (detection and/or pose, per TASK and POSE_MODEL_PATH) → ready;
  * SIGTERM/SIGINT → drain → exit. The only file that exits the process.
  */
 import { existsSync } from 'node:fs';
@@ -12,13 +13,25 @@ import { readMemoryLimit } from './cgroup-memory.js';
 import { answerClientErrors } from './client-errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { loadDetector, warmUp } from './detector.js';
+import { loadPoseModel, warmUpPose } from './pose.js';
+import { poseTask } from './routes/pose.js';
 import { drain } from './shutdown.js';
+
+/** The model files this configuration will load, by the variable that names them. */
+function modelFiles(config: Config): Array<[string, string]> {
+  const files: Array<[string, string]> = config.TASK === 'detection' ? [['MODEL_PATH', config.MODEL_PATH]] : [];
+  if (config.pose) files.push(['POSE_MODEL_PATH', config.pose.modelPath]);
+  if (config.pose?.detectorPath !== undefined) files.push(['POSE_DETECTOR_PATH', config.pose.detectorPath]);
+  return files;
+}
 
 function configOrExit(): Config {
   try {
     const config = loadConfig();
-    if (!existsSync(config.MODEL_PATH)) {
-      throw new ConfigError(`invalid configuration:\n  MODEL_PATH: ${config.MODEL_PATH} does not exist (run \`npm run model:install\` or set MODEL_PATH)`);
+    const missing = modelFiles(config).filter(([, path]) => !existsSync(path));
+    if (missing.length > 0) {
+      const lines = missing.map(([name, path]) => `  ${name}: ${path} does not exist (run \`npm run model:install\` or set ${name})`);
+      throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
     }
     return config;
   } catch (err) {
@@ -47,6 +60,7 @@ const memoryHighWaterBytes = config.MEMORY_HIGH_WATER_MB > 0
 sharp.concurrency(threads);
 sharp.cache(false);
 
+const pose = config.pose ? poseTask() : undefined;
 const service = createApp({
   replica: config.replica,
   maxBodyBytes: config.MAX_BODY_BYTES,
@@ -56,7 +70,8 @@ const service = createApp({
   concurrency,
   logger,
   memoryHighWaterBytes,
-});
+  detection: config.TASK === 'detection',
+}, undefined, pose ? [pose] : []);
 const server = createServer(service.app);
 answerClientErrors(server, config.replica);
 // A client trickling its body would otherwise hold an admission slot for the default 5 minutes.
@@ -69,7 +84,7 @@ server.on('error', (err) => {
   exit(1);
 });
 server.listen(config.PORT, () => {
-  logger.info({ port: config.PORT, threads, concurrency, cpu, memoryLimit, memoryHighWaterBytes, queueLength: config.QUEUE_LENGTH }, 'listening');
+  logger.info({ port: config.PORT, task: config.TASK, pose: config.pose !== undefined, threads, concurrency, cpu, memoryLimit, memoryHighWaterBytes, queueLength: config.QUEUE_LENGTH }, 'listening');
 });
 
 let stopping = false;
@@ -86,21 +101,41 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 }
 process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
 
+/** What is being loaded, for the fatal log line when it fails. */
+let loading = '';
+
+async function loadModels(): Promise<void> {
+  if (config.TASK === 'detection') {
+    loading = `model ${config.MODEL_PATH}`;
+    const started = Date.now();
+    const detector = await loadDetector({
+      modelPath: config.MODEL_PATH,
+      threads,
+      maxPixels: config.MAX_IMAGE_PIXELS,
+      scoreThreshold: config.SCORE_THRESHOLD,
+      iouThreshold: config.IOU_THRESHOLD,
+      classWise: config.CLASS_WISE_NMS,
+      maxDetections: config.MAX_DETECTIONS,
+    });
+    await warmUp(detector);
+    service.setDetector(detector);
+    logger.info({ model: detector.info, ms: Date.now() - started }, 'detection model ready');
+  }
+  if (pose && config.pose) {
+    loading = `pose model ${config.pose.modelPath}`;
+    const started = Date.now();
+    const model = await loadPoseModel({ ...config.pose, threads, maxPixels: config.MAX_IMAGE_PIXELS });
+    await warmUpPose(model);
+    service.metrics.setPoseModelInfo(model.info);
+    pose.setPoseModel(model);
+    logger.info({ pose: model.info, ms: Date.now() - started }, 'pose model ready');
+  }
+}
+
 try {
-  const started = Date.now();
-  const detector = await loadDetector({
-    modelPath: config.MODEL_PATH,
-    threads,
-    maxPixels: config.MAX_IMAGE_PIXELS,
-    scoreThreshold: config.SCORE_THRESHOLD,
-    iouThreshold: config.IOU_THRESHOLD,
-    classWise: config.CLASS_WISE_NMS,
-    maxDetections: config.MAX_DETECTIONS,
-  });
-  await warmUp(detector);
-  service.setDetector(detector);
-  logger.info({ model: detector.info, ms: Date.now() - started }, 'ready');
+  await loadModels();
+  logger.info('ready');
 } catch (err) {
-  logger.fatal({ err }, `cannot load model ${config.MODEL_PATH}`);
+  logger.fatal({ err }, `cannot load ${loading}`);
   exit(1);
 }

@@ -12,10 +12,19 @@ export interface ModelInfo {
   threads: number;
 }
 
+export interface PoseModelInfo {
+  path: string;
+  /** the person detector of a top-down pipeline; empty for single-stage */
+  detector: string;
+  kind: string;
+  threads: number;
+}
+
 export interface Metrics {
   registry: Registry;
   observeRequest(route: string, method: string, status: number, timings: Timings): void;
   setModelInfo(info: ModelInfo): void;
+  setPoseModelInfo(info: PoseModelInfo): void;
 }
 
 /** `inFlight` and `queued` are read at scrape time from whoever owns those numbers. */
@@ -66,6 +75,13 @@ export function createMetrics(gauges: { inFlight: () => number; queued: () => nu
     registers: [registry],
   });
 
+  const poseModelInfo = new Gauge({
+    name: 'pose_model_info',
+    help: 'The loaded pose models (value is always 1)',
+    labelNames: ['path', 'detector', 'kind', 'threads'] as const,
+    registers: [registry],
+  });
+
   return {
     registry,
     observeRequest(route, method, status, timings) {
@@ -80,6 +96,10 @@ export function createMetrics(gauges: { inFlight: () => number; queued: () => nu
     setModelInfo(info) {
       modelInfo.reset();
       modelInfo.set({ path: info.path, family: info.family, input: info.input, threads: String(info.threads) }, 1);
+    },
+    setPoseModelInfo(info) {
+      poseModelInfo.reset();
+      poseModelInfo.set({ path: info.path, detector: info.detector, kind: info.kind, threads: String(info.threads) }, 1);
     },
   };
 }

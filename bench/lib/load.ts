@@ -1,0 +1,65 @@
+/**
+ * A closed-loop load on one route with autocannon: `connections` clients
+ * cycling through the given bodies for `seconds`; images/s counts 200s only,
+ * latency percentiles are over the 200s.
+ */
+import autocannon from 'autocannon';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { quantileSorted } from 'simple-statistics';
+
+export interface LoadResult {
+  /** 200s per second of the run */
+  imagesPerS: number;
+  /** mean latency of the 200s, ms */
+  meanMs: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  statuses: Record<number, number>;
+}
+
+export async function load(url: string, bodies: string[], connections: number, seconds: number): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const statuses: Record<number, number> = {};
+  let instance!: autocannon.Instance;
+  const done = new Promise<autocannon.Result>((resolveResult, reject) => {
+    instance = autocannon({
+      url,
+      connections,
+      duration: seconds,
+      timeout: 30,
+      requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body })),
+    }, (err, result) => (err ? reject(err) : resolveResult(result)));
+  });
+  instance.on('response', (_client, status, _bytes, ms) => {
+    statuses[status] = (statuses[status] ?? 0) + 1;
+    if (status === 200) latencies.push(ms);
+  });
+  const result = await done;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number): number => (latencies.length ? quantileSorted(latencies, p) : NaN);
+  return {
+    imagesPerS: latencies.length / (result.duration || seconds),
+    meanMs: latencies.length ? latencies.reduce((a, b) => a + b, 0) / latencies.length : NaN,
+    p50: q(0.5),
+    p95: q(0.95),
+    p99: q(0.99),
+    errors: result.errors + result.timeouts + result.non2xx,
+    statuses,
+  };
+}
+
+export function imagesIn(dir: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).map((f) => join(dir, f)) : [];
+}
+
+/** The request body the course client sends for one image file. */
+export function imageBody(file: string, i: number): string {
+  return JSON.stringify({ id: `bench-${i}`, image: readFileSync(file).toString('base64') });
+}
+
+export function fmt(n: number, digits = 1): string {
+  return Number.isFinite(n) ? n.toFixed(digits) : '-';
+}

@@ -1,0 +1,49 @@
+/**
+ * One service replica (service/main.ts) started in a CpuBox on a free
+ * loopback port, ready when /readyz says so, and stopped with SIGTERM.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { spawnIn, type CpuBox } from './cgroup.js';
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+export interface Replica {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** `env` selects what it serves (MODEL_PATH, TASK, POSE_*); logs are kept to warnings. */
+export async function startReplica(box: CpuBox, env: Record<string, string>): Promise<Replica> {
+  const port = await freePort();
+  const child = spawnIn(box, ['service/main.ts'], { PORT: String(port), POD_NAME: 'bench', LOG_LEVEL: 'warn', QUEUE_LENGTH: '32', ...env });
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await exited;
+  };
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}`);
+    if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) return { url, child, stop };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error('replica not ready after 60 s');
+}
+
+/** The process's peak resident set (VmHWM), MiB. */
+export function peakRssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
