@@ -63,7 +63,8 @@ export function createDetector(
   };
 }
 
-function rethrowImageError(err: unknown): never {
+/** Image decoding failures become the catalog's 415/422 answers; anything else stays a server error. */
+export function rethrowImageError(err: unknown): never {
   if (!(err instanceof ImageError)) throw err;
   const code = err.kind === 'unsupported' ? 'unsupported_media' : err.kind === 'too-many-pixels' ? 'too_many_pixels' : 'corrupt_image';
   throw new ApiError(code, err.message, { cause: err });
@@ -71,6 +72,10 @@ function rethrowImageError(err: unknown): never {
 
 /** One inference on a generated image, so the first real request does not pay for lazy initialisation. */
 export async function warmUp(detector: Detector): Promise<void> {
-  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 120, g: 110, b: 100 } } }).jpeg().toBuffer();
-  await detector.detect(image, new Timings());
+  await detector.detect(await warmUpImage(), new Timings());
+}
+
+/** A small plain JPEG: enough to run every stage once without shipping an image. */
+export function warmUpImage(): Promise<Buffer> {
+  return sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 120, g: 110, b: 100 } } }).jpeg().toBuffer();
 }

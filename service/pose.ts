@@ -4,10 +4,8 @@
  * Server-Timing, logs and stage histograms with detection. The routes only
  * see the PoseModel interface, so tests can swap in a gated one.
  */
-import sharp from 'sharp';
-import { ImageError } from '../model/families/index.js';
 import { createPoseEstimator, type PoseEstimator, type PoseResult } from '../model/pose/index.js';
-import { ApiError } from './errors.js';
+import { rethrowImageError, warmUpImage } from './detector.js';
 import type { PoseModelInfo } from './metrics.js';
 import { Timings } from './timing.js';
 
@@ -59,18 +57,11 @@ export function createPoseModel(estimator: PoseEstimator, maxPixels: number, inf
   };
 }
 
-function rethrowImageError(err: unknown): never {
-  if (!(err instanceof ImageError)) throw err;
-  const code = err.kind === 'unsupported' ? 'unsupported_media' : err.kind === 'too-many-pixels' ? 'too_many_pixels' : 'corrupt_image';
-  throw new ApiError(code, err.message, { cause: err });
-}
-
 /**
  * One estimate on a generated image, so the first real request does not pay
  * for the detector's lazy initialisation. Nobody is found in it, so a
  * top-down keypoint model's first run (a few ms for MoveNet) stays cold.
  */
 export async function warmUpPose(pose: PoseModel): Promise<void> {
-  const image = await sharp({ create: { width: 64, height: 48, channels: 3, background: { r: 120, g: 110, b: 100 } } }).jpeg().toBuffer();
-  await pose.estimate(image, new Timings());
+  await pose.estimate(await warmUpImage(), new Timings());
 }

@@ -32,6 +32,8 @@ export async function openSession(modelPath: string, intraOpThreads: number): Pr
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      // Idle pool threads spinning for work would burn a replica's CPU quota between requests.
+      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     });
   } catch (err) {
     throw new Error(`cannot load ONNX model ${modelPath}: ${(err as Error).message}`);
