@@ -23,6 +23,14 @@ export interface LoadJob {
   /** optional latency objective: a level with p95 above it fails */
   p95ObjectiveMs?: number;
   seed: number;
+  /** hold a level longer than `holdS`, until throughput is steady and `minRequests` were answered, up to this; default holdS */
+  maxHoldS?: number;
+  /** answered requests a held level needs before it may end, so "100 %" rests on enough samples; default 0 */
+  minRequests?: number;
+  /** stability window, seconds; stable = throughput of the last three windows within `stableTolerance`; default 1 */
+  windowS?: number;
+  /** default 0.1 */
+  stableTolerance?: number;
 }
 
 export interface LoadJobResult {
@@ -31,4 +39,7 @@ export interface LoadJobResult {
   loadGenCpu: number;
   /** the job was aborted (signal) before it finished */
   aborted: boolean;
+  /** median round-trip time of a few tiny requests sent before the load, ms; absent when none answered */
+  rttMs?: number;
 }
+

@@ -152,3 +152,22 @@ export const SUMMARY_CSV_COLUMNS = [
   'avg_response_ms', 'avg_response_sd_ms', 'p50_ms', 'p95_ms', 'p99_ms', 'max_ms', 'qps_avg', 'qps_max',
   'total_requests', 'success_rate', 'capacity_bound', 'limits_enforced', 'invalid_trials',
 ] as const;
+
+/** environment.json: where and with what a run was measured. */
+export const Environment = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  runId: z.string(),
+  createdAt: z.string(),
+  node: z.string(),
+  platform: z.string(),
+  kernel: z.string(),
+  cpuModel: z.string(),
+  cores: z.number().int().positive(),
+  memoryBytes: z.number().nonnegative(),
+  gitCommit: z.string().nullable(),
+  backend: z.string(),
+  limitsEnforced: z.boolean(),
+  /** versions of the libraries that shape the numbers (load generator, runtime, image decoding) */
+  packages: z.record(z.string(), z.string()),
+});
+export type Environment = z.infer<typeof Environment>;

@@ -1,0 +1,129 @@
+/**
+ * Max-users strategies side by side: `search` (bracket + bisect + confirm)
+ * against the assignment's `ramp` (1 user/s + confirm). Time to answer and
+ * the two answers, first on the queueing simulator (virtual time, so the
+ * numbers do not depend on this machine's load), then, when the local
+ * backend, a model and the images are present, on the real local system
+ * (1 replica, cluster location, shortened holds). Ramp is the baseline.
+ *
+ *   npx tsx bench/experiments.ts            (CLOUDDETECT_BENCH_REAL=0 skips the real part)
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { searchMaxUsers } from '../experiments/search/bisect.js';
+import { rampMaxUsers } from '../experiments/search/ramp.js';
+import { simulatedProbe, type SimulationOptions } from '../experiments/search/simulator.js';
+import { jobProbe } from '../experiments/search/job-probe.js';
+import type { Probe, SearchOutcome, SearchSettings } from '../experiments/search/types.js';
+import { loadBackend } from '../experiments/deploy/index.js';
+
+const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+
+interface Row {
+  system: string;
+  search: SearchOutcome;
+  ramp: SearchOutcome;
+  searchS: number;
+  rampS: number;
+}
+
+function table(title: string, unit: string, rows: Row[]): void {
+  const head = ['system', 'search', 'ramp', 'agree', `search ${unit}`, `ramp ${unit}`, 'time ratio', 'levels s/r'];
+  const body = rows.map((r) => {
+    const gap = Math.abs(r.search.maxUsers - r.ramp.maxUsers) / Math.max(1, r.search.maxUsers, r.ramp.maxUsers);
+    return [
+      r.system,
+      String(r.search.maxUsers),
+      String(r.ramp.maxUsers),
+      gap === 0 ? 'same' : `Δ ${(gap * 100).toFixed(0)} %`,
+      r.searchS.toFixed(1),
+      r.rampS.toFixed(1),
+      `${(r.searchS / r.rampS).toFixed(2)}×`,
+      `${r.search.steps.length}/${r.ramp.steps.length}`,
+    ];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+  console.log(`\n${title}`);
+  console.log(line(head));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  body.forEach((b) => console.log(line(b)));
+  console.log('time ratio = search / ramp (ramp is the baseline; < 1× means search answers sooner)');
+}
+
+const settings: SearchSettings = { startUsers: 1, upperBound: 2000, resolution: 0, confirmRetries: 3 };
+
+async function simulated(): Promise<void> {
+  for (const [label, thinkS] of [['saturating users (think 0)', [0, 0]], ['think between(1, 3) s', [1, 3]]] as const) {
+    const rows: Row[] = [];
+    for (const replicas of [1, 2, 4, 8]) {
+      const opts: SimulationOptions = {
+        service: { replicas, concurrency: 1, queue: 8, serviceMs: 50, serviceJitter: 0.2, rttMs: 1, timeoutMs: 10_000 },
+        thinkS,
+        hold: { holdS: 10, maxHoldS: 30, minRequests: 100, windowS: 2, stableTolerance: 0.1 },
+        rampStepS: 1,
+        seed: 42,
+      };
+      const s = simulatedProbe(opts);
+      const r = simulatedProbe(opts);
+      rows.push({ system: `${replicas} replica${replicas > 1 ? 's' : ''}`, search: await searchMaxUsers(s, settings), ramp: await rampMaxUsers(r, settings), searchS: s.virtualSeconds(), rampS: r.virtualSeconds() });
+    }
+    table(`simulator, ${label}: 50 ms per request, queue 8 per replica (virtual seconds of load)`, 's', rows);
+  }
+}
+
+async function real(): Promise<void> {
+  const model = join(root, 'model/default.onnx');
+  const images = join(root, 'inputfolder');
+  const missing = [
+    !existsSync(join(root, 'experiments/deploy/local/index.ts')) && 'the local backend',
+    !existsSync(model) && 'model/default.onnx (npm run model:install)',
+    !existsSync(images) && 'inputfolder/ (npm run images:install)',
+  ].filter(Boolean);
+  if (process.env.CLOUDDETECT_BENCH_REAL === '0') return console.log('\nreal local system: skipped (CLOUDDETECT_BENCH_REAL=0)');
+  if (missing.length > 0) return console.log(`\nreal local system: skipped, missing ${missing.join(', ')}`);
+  const stateDir = await mkdtemp(join(tmpdir(), 'cd-bench-'));
+  const mod = await loadBackend('local');
+  const backend = await mod.createBackend({
+    runId: `bench-${process.pid}`,
+    task: 'detection',
+    replicaCpu: 0.5,
+    replicaMemoryMi: 512,
+    modelPath: model,
+    stateDir,
+    balancer: 'round-robin',
+    wan: { rttMs: 40, jitterMs: 5, bandwidthMbit: 100 },
+    log: () => undefined,
+  });
+  try {
+    await backend.up(1);
+    const endpoint = await backend.endpoint('cluster');
+    const executor = await backend.executor('cluster');
+    const probe = (): Probe =>
+      jobProbe({
+        executor,
+        base: { task: 'detection', url: endpoint.url, imagesDir: images, thinkS: [0, 0], timeoutMs: 10_000, maxHoldS: 4, minRequests: 30, windowS: 1, stableTolerance: 0.1 },
+        holdS: 3,
+        rampStepS: 1,
+        seed: 7,
+      });
+    const quick = { ...settings, upperBound: 64 };
+    const t0 = performance.now();
+    const search = await searchMaxUsers(probe(), quick);
+    const t1 = performance.now();
+    const ramp = await rampMaxUsers(probe(), quick);
+    const t2 = performance.now();
+    table(`real local system: 1 replica (0.5 CPU${backend.limitsEnforced ? '' : ', limits NOT enforced'}), cluster location, saturating users, holds 3-4 s (wall seconds)`, 's', [
+      { system: '1 replica', search, ramp, searchS: (t1 - t0) / 1000, rampS: (t2 - t1) / 1000 },
+    ]);
+  } finally {
+    await backend.down();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+await simulated();
+await real().catch((err: Error) => console.log(`\nreal local system: failed: ${err.message}`));

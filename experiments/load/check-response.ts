@@ -1,0 +1,39 @@
+/**
+ * Whether one answer counts as a success. The failure rule of the study:
+ * a non-2xx status, a body that is not the contract's shape, or an id that is
+ * not the one sent (timeouts and connection errors are decided by the sender).
+ */
+import { z } from 'zod';
+import type { ErrorKind, Task } from '../record/schema.js';
+
+const DetectionBody = z.object({
+  id: z.string(),
+  objects: z.array(
+    z.object({
+      label: z.string(),
+      accuracy: z.number().min(0).max(1),
+      rectangle: z.object({ height: z.number(), left: z.number(), top: z.number(), width: z.number() }),
+    }),
+  ),
+});
+
+// The pose contract is the detection one with keypoints instead of boxes; only the id is certain across variants.
+const PoseBody = z.object({ id: z.string() }).passthrough();
+
+export const ENDPOINTS: Record<Task, string> = {
+  detection: '/api/object_detection',
+  pose: '/api/pose_estimation',
+};
+
+export function checkResponse(task: Task, status: number, body: string, sentId: string): ErrorKind | null {
+  if (status < 200 || status > 299) return 'status';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return 'body';
+  }
+  const result = (task === 'detection' ? DetectionBody : PoseBody).safeParse(parsed);
+  if (!result.success) return 'body';
+  return result.data.id === sentId ? null : 'id-mismatch';
+}

@@ -1,0 +1,130 @@
+/**
+ * The study configuration: one zod schema with every default in one place.
+ * A file may hold named `profiles` (e.g. `quick`) that are deep-merged over
+ * the base before validation, so a profile has the same structure, only
+ * fewer or shorter trials. Every bad field is reported at once.
+ */
+import { readFile } from 'node:fs/promises';
+import { z } from 'zod';
+import { Location, Task } from '../record/schema.js';
+
+const positiveInt = z.number().int().positive();
+
+export const StudyConfig = z
+  .object({
+    task: Task.default('detection'),
+    /** replica counts, measured in ascending order so scaling reuses replicas */
+    replicas: z.array(positiveInt).min(1).default([1, 2, 4, 8]),
+    locations: z.array(Location).min(1).default(['cluster', 'remote']),
+    trials: z
+      .object({
+        /** trials per cell */
+        min: positiveInt.default(3),
+        /** adaptive cap: trials are added while the coefficient of variation of max users exceeds cvThreshold */
+        max: positiveInt.default(6),
+        cvThreshold: z.number().positive().default(0.1),
+        /** an invalid trial (load generator saturated, unconfirmed answer) is retried this many times */
+        invalidRetries: z.number().int().nonnegative().default(2),
+      })
+      .prefault({}),
+    replica: z.object({ cpu: z.number().positive().default(0.5), memoryMi: z.number().positive().default(512) }).prefault({}),
+    loadGenerator: z
+      .object({
+        /** CPU the load generator is planned to use, cores */
+        cpu: z.number().positive().default(1),
+        /** a trial whose generator used more than this share of `cpu` was generator-bound: invalid */
+        bottleneckShare: z.number().positive().max(1).default(0.9),
+      })
+      .prefault({}),
+    /** cores available to replicas + generator; null = this machine's */
+    hostCores: z.number().positive().nullable().default(null),
+    images: z.string().min(1).default('inputfolder'),
+    model: z.string().min(1).default('model/default.onnx'),
+    /** a user sends, waits for the answer, then thinks between(min, max) s; [0, 0] saturates */
+    thinkS: z
+      .tuple([z.number().nonnegative(), z.number().nonnegative()])
+      .default([1, 3])
+      .refine(([a, b]) => a <= b, 'min think time must not exceed max'),
+    failure: z
+      .object({
+        /** a request slower than this fails */
+        timeoutMs: z.number().positive().default(10_000),
+        /** optional latency objective: a level whose p95 exceeds it fails */
+        p95ObjectiveMs: z.number().positive().optional(),
+      })
+      .prefault({}),
+    strategy: z.enum(['search', 'ramp']).default('search'),
+    search: z
+      .object({
+        startUsers: positiveInt.default(1),
+        upperBound: positiveInt.default(2000),
+        /** 0 = exact to one user */
+        resolution: z.number().nonnegative().max(0.5).default(0),
+        confirmRetries: positiveInt.default(3),
+        holdS: z.number().positive().default(10),
+        maxHoldS: z.number().positive().default(30),
+        minRequests: z.number().int().nonnegative().default(100),
+        windowS: z.number().positive().default(2),
+        stableTolerance: z.number().positive().default(0.1),
+      })
+      .prefault({})
+      .refine((s) => s.maxHoldS >= s.holdS, { message: 'maxHoldS must be ≥ holdS', path: ['maxHoldS'] }),
+    ramp: z.object({ stepS: z.number().positive().default(1) }).prefault({}),
+    balancer: z.enum(['round-robin', 'random', 'least-connections']).default('round-robin'),
+    wan: z
+      .object({
+        rttMs: z.number().nonnegative().default(40),
+        jitterMs: z.number().nonnegative().default(5),
+        bandwidthMbit: z.number().positive().default(100),
+      })
+      .prefault({}),
+  })
+  .refine((c) => c.trials.max >= c.trials.min, { message: 'trials.max must be ≥ trials.min', path: ['trials', 'max'] });
+export type StudyConfig = z.infer<typeof StudyConfig>;
+
+const ConfigFile = z.looseObject({ profiles: z.record(z.string(), z.record(z.string(), z.unknown())).optional() });
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key; arrays and scalars of `over` replace. */
+export function mergeDeep(base: Json, over: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = isObject(v) && isObject(out[k]) ? mergeDeep(out[k] as Json, v) : v;
+  return out;
+}
+
+export function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
+  const lines = issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
+  return `${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${lines.join('\n')}`;
+}
+
+/** Validate a parsed config object, applying `profile` from its `profiles` first. */
+export function resolveConfig(raw: unknown, source: string, profile?: string): StudyConfig {
+  const file = ConfigFile.safeParse(raw);
+  if (!file.success) throw new ConfigError(formatIssues(source, file.error.issues));
+  const { profiles, ...base } = file.data;
+  let merged: Json = base;
+  if (profile) {
+    const over = profiles?.[profile];
+    if (!over) throw new ConfigError(`${source}: no profile "${profile}" (has: ${Object.keys(profiles ?? {}).join(', ') || 'none'})`);
+    merged = mergeDeep(base, over);
+  }
+  const result = StudyConfig.safeParse(merged);
+  if (!result.success) throw new ConfigError(formatIssues(profile ? `${source} (profile ${profile})` : source, result.error.issues));
+  return result.data;
+}
+
+export async function loadConfig(path: string, profile?: string): Promise<StudyConfig> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(`config ${path}: ${(err as Error).message}`);
+  }
+  return resolveConfig(raw, `config ${path}`, profile);
+}

@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { describe, test } from 'node:test';
+import { ConfigError, mergeDeep, resolveConfig } from '../../experiments/plan/config.js';
+import { buildPlan, PlanError, trialId } from '../../experiments/plan/plan.js';
+import { capacityWarning, checkCapacity, fitReplicaCpu } from '../../experiments/plan/capacity.js';
+
+const ctx = { runId: 'run-1', backend: 'fake', machineCores: 2, fitHost: false, profile: null, now: new Date(0) };
+
+describe('config', () => {
+  test('an empty config is the assignment: 1/2/4/8 replicas, two locations, 3 trials, 0.5 CPU / 512 MiB, think 1-3 s', () => {
+    const c = resolveConfig({}, 'test');
+    assert.deepEqual(c.replicas, [1, 2, 4, 8]);
+    assert.deepEqual(c.locations, ['cluster', 'remote']);
+    assert.equal(c.trials.min, 3);
+    assert.equal(c.replica.cpu, 0.5);
+    assert.equal(c.replica.memoryMi, 512);
+    assert.deepEqual(c.thinkS, [1, 3]);
+  });
+
+  test('every bad field is reported at once, by path', () => {
+    assert.throws(
+      () => resolveConfig({ replicas: [0], locations: ['moon'], thinkS: [3, 1], search: { holdS: 10, maxHoldS: 5 } }, 'config x.json'),
+      (err: Error) => {
+        assert.ok(err instanceof ConfigError);
+        assert.match(err.message, /^config x\.json: \d+ problems/);
+        for (const path of ['replicas.0', 'locations.0', 'thinkS', 'search.maxHoldS']) assert.match(err.message, new RegExp(`- ${path.replace('.', '\\.')}:`));
+        return true;
+      },
+    );
+  });
+
+  test('a profile deep-merges over the base; arrays replace', () => {
+    const raw = { replicas: [1, 2], search: { holdS: 10, maxHoldS: 20 }, profiles: { quick: { replicas: [1], search: { holdS: 2 } } } };
+    const c = resolveConfig(raw, 'test', 'quick');
+    assert.deepEqual(c.replicas, [1]);
+    assert.equal(c.search.holdS, 2);
+    assert.equal(c.search.maxHoldS, 20);
+    assert.throws(() => resolveConfig(raw, 'test', 'slow'), /no profile "slow" \(has: quick\)/);
+    assert.deepEqual(mergeDeep({ a: { b: 1, c: [1] } }, { a: { c: [2] } }), { a: { b: 1, c: [2] } });
+  });
+
+  test('the shipped assignment config and its quick profile are valid', async () => {
+    const raw: unknown = JSON.parse(await readFile(new URL('../../experiments/configs/assignment.json', import.meta.url), 'utf8'));
+    const full = resolveConfig(raw, 'assignment');
+    const quick = resolveConfig(raw, 'assignment', 'quick');
+    assert.deepEqual(quick.replicas, full.replicas, 'quick keeps the matrix structure');
+    assert.deepEqual(quick.locations, full.locations);
+    assert.ok(quick.trials.min < full.trials.min);
+    assert.ok(quick.search.maxHoldS < full.search.maxHoldS);
+  });
+});
+
+describe('plan', () => {
+  test('trials are ordered replicas ascending, then location, then trial, with stable ids', () => {
+    const plan = buildPlan(resolveConfig({ replicas: [4, 1, 2], trials: { min: 2 } }, 't'), ctx);
+    assert.deepEqual(
+      plan.trials.map((t) => t.id),
+      [1, 2, 4].flatMap((r) => ['cluster', 'remote'].flatMap((l) => [0, 1].map((i) => trialId(r, l as 'cluster', i)))),
+    );
+    assert.equal(new Set(plan.trials.map((t) => t.id)).size, plan.trials.length);
+    assert.ok(plan.estimateS > 0);
+  });
+
+  test('cells over the host cores are marked and warned about loudly', () => {
+    const plan = buildPlan(resolveConfig({ loadGenerator: { cpu: 1 } }, 't'), ctx);
+    const bound = plan.cells.filter((c) => c.capacityBound).map((c) => c.replicas);
+    assert.deepEqual([...new Set(bound)], [4, 8]);
+    assert.ok(plan.warnings.some((w) => w.startsWith('CAPACITY')));
+  });
+
+  test('--fit-host scales per-replica CPU so the largest cell fits, and records it', () => {
+    const plan = buildPlan(resolveConfig({ loadGenerator: { cpu: 1 } }, 't'), { ...ctx, fitHost: true });
+    assert.equal(plan.fittedToHost, true);
+    assert.ok(plan.replicaCpu < 0.5);
+    assert.ok(8 * plan.replicaCpu + 1 <= 2);
+    assert.ok(plan.cells.every((c) => !c.capacityBound));
+    assert.throws(() => buildPlan(resolveConfig({ loadGenerator: { cpu: 1 }, hostCores: 1 }, 't'), { ...ctx, fitHost: true }), PlanError);
+  });
+
+  test('--fit-host leaves a plan that already fits alone', () => {
+    const plan = buildPlan(resolveConfig({ replicas: [1, 2], loadGenerator: { cpu: 0.5 } }, 't'), { ...ctx, fitHost: true });
+    assert.equal(plan.fittedToHost, false);
+    assert.equal(plan.replicaCpu, 0.5);
+  });
+});
+
+describe('capacity', () => {
+  test('demand is replicas × CPU + generator; bound when above the cores', () => {
+    const cells = checkCapacity({ replicas: [1, 2, 3], replicaCpu: 0.5, loadGenCpu: 1, hostCores: 2 });
+    assert.deepEqual(cells.map((c) => c.demand), [1.5, 2, 2.5]);
+    assert.deepEqual(cells.map((c) => c.bound), [false, false, true]);
+    assert.match(capacityWarning(cells, 2) ?? '', /3 replicas need 2\.50/);
+    assert.equal(capacityWarning(cells.slice(0, 2), 2), null);
+  });
+
+  test('fitting never raises the requested CPU and gives up when the generator alone fills the host', () => {
+    assert.equal(fitReplicaCpu({ replicas: [1], replicaCpu: 0.5, loadGenCpu: 0.5, hostCores: 8 }), 0.5);
+    assert.equal(fitReplicaCpu({ replicas: [4], replicaCpu: 0.5, loadGenCpu: 1, hostCores: 2 }), 0.25);
+    assert.equal(fitReplicaCpu({ replicas: [4], replicaCpu: 0.5, loadGenCpu: 2, hostCores: 2 }), null);
+  });
+});
