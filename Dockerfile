@@ -14,6 +14,7 @@ RUN npm ci --no-audit --no-fund
 COPY tsconfig.json ./
 COPY service ./service
 COPY model ./model
+COPY lib ./lib
 # Only main.ts and what it imports; emits even if unrelated files elsewhere fail to type-check.
 RUN npx tsc --module NodeNext --moduleResolution NodeNext --target ES2022 --esModuleInterop --resolveJsonModule \
       --skipLibCheck --types node --rootDir . --outDir dist service/main.ts

@@ -7,6 +7,7 @@
  */
 import ort from 'onnxruntime-node';
 import type { OutputTensor } from '../model/families/types.js';
+import { openSession } from '../model/onnx/session.js';
 import { Limiter } from './queue.js';
 import type { Timings } from './timing.js';
 
@@ -19,19 +20,7 @@ export interface OnnxRunner {
 }
 
 export async function openRunner(modelPath: string, threads: number): Promise<OnnxRunner> {
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(modelPath, {
-      intraOpNumThreads: threads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // Idle pool threads spinning for work would burn the CPU quota between requests.
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    });
-  } catch (err) {
-    throw new Error(`cannot load ONNX model ${modelPath}: ${(err as Error).message.split('\n')[0]}`);
-  }
+  const session = await openSession(modelPath, threads);
   const lock = new Limiter(1);
   return {
     async run(input, outputName, timings) {

@@ -1,16 +1,7 @@
-/** A small seeded PRNG (mulberry32) so a job's image and think-time choices repeat for the same seed. */
-export type Rng = () => number;
+/** Random choices of the load (images, think times), seeded so a job repeats for the same seed. */
+import type { Rng } from '../../lib/seeded-rng.js';
 
-export function seededRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRng, type Rng } from '../../lib/seeded-rng.js';
 
 export function between(rng: Rng, [min, max]: readonly [number, number]): number {
   return min + (max - min) * rng();

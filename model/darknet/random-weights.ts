@@ -15,6 +15,7 @@
 import type { Activation } from './layers.js';
 import { parseNetwork, type ResolvedLayer } from './network.js';
 import { expectedFloatCount, headerByteLength } from './weights.js';
+import { seededRng } from '../../lib/seeded-rng.js';
 
 export interface WeightsVersion {
   major: number;
@@ -24,18 +25,6 @@ export interface WeightsVersion {
 
 /** The version current Darknet writes: 64-bit `seen`. */
 export const DEFAULT_VERSION: WeightsVersion = { major: 0, minor: 2, revision: 0 };
-
-/** mulberry32: tiny, fast, and identical on every platform for a given seed. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type ConvLayer = ResolvedLayer & { kind: 'convolutional' };
 
@@ -107,7 +96,7 @@ export function randomWeights(cfgText: string, seed: number, version: WeightsVer
   // `seen` stays 0: nothing was trained.
 
   const moments = outputMoments(network.layers);
-  const random = mulberry32(seed);
+  const random = seededRng(seed);
   const uniform = (lo: number, hi: number) => lo + (hi - lo) * random();
   const floats = new Float32Array(out.buffer, out.byteOffset + headerBytes, floatCount);
   let at = 0;

@@ -2,7 +2,8 @@
  * ONNX Runtime sessions for the pose models, and the one question asked of a
  * model before choosing a pipeline: what are its input and output shapes.
  */
-import ort from 'onnxruntime-node';
+import type ort from 'onnxruntime-node';
+import { openSession as openOrtSession } from '../onnx/session.js';
 
 export type Shape = ReadonlyArray<number | string>;
 
@@ -19,25 +20,8 @@ export interface LoadedSession {
   output: TensorInfo;
 }
 
-/**
- * One intra-op pool per session sized by the caller (the service derives it
- * from the cgroup CPU quota); inter-op stays sequential because these graphs
- * are a single chain and extra pools only cost memory in a 512 MiB pod.
- */
 export async function openSession(modelPath: string, intraOpThreads: number): Promise<LoadedSession> {
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(modelPath, {
-      intraOpNumThreads: intraOpThreads,
-      interOpNumThreads: 1,
-      executionMode: 'sequential',
-      graphOptimizationLevel: 'all',
-      // Idle pool threads spinning for work would burn a replica's CPU quota between requests.
-      extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
-    });
-  } catch (err) {
-    throw new Error(`cannot load ONNX model ${modelPath}: ${(err as Error).message}`);
-  }
+  const session = await openOrtSession(modelPath, intraOpThreads);
   const input = tensorInfo(session.inputMetadata[0], 'input', modelPath);
   const output = tensorInfo(session.outputMetadata[0], 'output', modelPath);
   return { session, input, output };

@@ -4,6 +4,7 @@
  * pixels), and a seeded generator of random and mutated request bodies.
  */
 import { crc32, deflateSync } from 'node:zlib';
+import { seededRng as rng } from '../../lib/seeded-rng.js';
 
 function chunk(type: string, data: Buffer): Buffer {
   const len = Buffer.alloc(4);
@@ -24,17 +25,6 @@ export function pngBomb(width = 30000, height = 30000): Buffer {
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
 }
 
-/** mulberry32: small, seeded, good enough to pick mutations reproducibly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface FuzzCase {
   body: Buffer;
