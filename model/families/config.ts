@@ -24,3 +24,25 @@ export function rank3(output: OutputTensor, family: string): { rows: number; col
   }
   return { rows, cols };
 }
+
+/**
+ * The best class of one objectness row (cx, cy, w, h, objectness, classes…)
+ * and its final score, objectness × class score; undefined when the row is
+ * below minScore. Objectness is checked first: score ≤ objectness, so most
+ * rows stop there without scanning their classes.
+ */
+export function scoreObjectnessRow(d: Float32Array, offset: number, classes: number, minScore: number): { classId: number; score: number } | undefined {
+  const objectness = d[offset + 4]!;
+  if (objectness < minScore) return undefined;
+  let classId = 0;
+  let best = d[offset + 5]!;
+  for (let c = 1; c < classes; c++) {
+    const v = d[offset + 5 + c]!;
+    if (v > best) {
+      best = v;
+      classId = c;
+    }
+  }
+  const score = objectness * best;
+  return score >= minScore ? { classId, score } : undefined;
+}

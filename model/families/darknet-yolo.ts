@@ -5,7 +5,7 @@
  * objectness. Input as OpenCV's blobFromImage(img, 1/255, size, swapRB=true):
  * RGB, 0-1, plain resize.
  */
-import { rank3, type FamilyConfig } from './config.js';
+import { rank3, scoreObjectnessRow, type FamilyConfig } from './config.js';
 import type { Candidate, ModelFamily, OutputTensor } from './types.js';
 
 export function createDarknetYolo(config: FamilyConfig): ModelFamily {
@@ -36,20 +36,8 @@ export function decodeObjectnessRows(output: OutputTensor, minScore: number, fam
   const d = output.data;
   const out: Candidate[] = [];
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    const objectness = d[o + 4]!;
-    // score = objectness × class score ≤ objectness: most rows stop here.
-    if (objectness < minScore) continue;
-    let classId = 0;
-    let best = d[o + 5]!;
-    for (let c = 1; c < classes; c++) {
-      const v = d[o + 5 + c]!;
-      if (v > best) {
-        best = v;
-        classId = c;
-      }
-    }
-    const score = objectness * best;
-    if (score >= minScore) out.push({ cx: d[o]!, cy: d[o + 1]!, w: d[o + 2]!, h: d[o + 3]!, score, classId });
+    const hit = scoreObjectnessRow(d, o, classes, minScore);
+    if (hit) out.push({ cx: d[o]!, cy: d[o + 1]!, w: d[o + 2]!, h: d[o + 3]!, ...hit });
   }
   return out;
 }

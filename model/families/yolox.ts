@@ -4,7 +4,7 @@
  * sigmoid objectness and class scores. Input BGR, 0-255 unscaled,
  * letterboxed at the top-left with grey 114.
  */
-import { rank3, type FamilyConfig } from './config.js';
+import { rank3, scoreObjectnessRow, type FamilyConfig } from './config.js';
 import type { Candidate, ModelFamily, OutputTensor } from './types.js';
 
 export const YOLOX_STRIDES = [8, 16, 32] as const;
@@ -70,27 +70,15 @@ export function decodeYolox(output: OutputTensor, minScore: number, grid: YoloxG
   const cells = grid.cells;
   const out: Candidate[] = [];
   for (let r = 0, o = 0; r < rows; r++, o += cols) {
-    const objectness = d[o + 4]!;
-    if (objectness < minScore) continue;
-    let classId = 0;
-    let best = d[o + 5]!;
-    for (let c = 1; c < classes; c++) {
-      const v = d[o + 5 + c]!;
-      if (v > best) {
-        best = v;
-        classId = c;
-      }
-    }
-    const score = objectness * best;
-    if (score < minScore) continue;
+    const hit = scoreObjectnessRow(d, o, classes, minScore);
+    if (!hit) continue;
     const stride = cells[r * 3 + 2]!;
     out.push({
       cx: (d[o]! + cells[r * 3]!) * stride,
       cy: (d[o + 1]! + cells[r * 3 + 1]!) * stride,
       w: Math.exp(d[o + 2]!) * stride,
       h: Math.exp(d[o + 3]!) * stride,
-      score,
-      classId,
+      ...hit,
     });
   }
   return out;
