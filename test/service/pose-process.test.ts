@@ -5,9 +5,7 @@
  * when ../shared is there.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
@@ -16,6 +14,7 @@ import { keypointIndex, type KeypointName } from '../../model/pose/index.js';
 import { postJson, repoRoot, sharedDir, sharedSamples } from '../helpers/service.js';
 import { squareImage, toBase64 } from '../helpers/service-images.js';
 import { writeSyntheticPoseModels, type SyntheticPoseModels } from '../helpers/service-pose.js';
+import { launchService, stopServices, waitReady } from '../helpers/service-process.js';
 
 const sharedMoveNet = resolve(sharedDir, 'model/movenet_singlepose_lightning_int8.onnx');
 const sharedYolov8 = resolve(sharedDir, 'model/yolov8n_int8.onnx');
@@ -24,62 +23,17 @@ const noSharedPose = [sharedMoveNet, sharedYolov8, personJpg].every(existsSync)
   ? false
   : `needs ${sharedMoveNet}, ${sharedYolov8} and ${personJpg} (the shared folder is absent)`;
 
-interface Child {
-  proc: ChildProcess;
-  url: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 let dir: string;
 let models: SyntheticPoseModels;
-let children: Child[] = [];
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'pose-process-'));
   models = await writeSyntheticPoseModels(dir, [{ cx: 32, cy: 32, w: 10, h: 30, score: 0.9 }]);
 });
-afterEach(async () => {
-  for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill('SIGKILL');
-  await Promise.all(children.map((c) => c.exited));
-  children = [];
-});
+afterEach(stopServices);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as { port: number };
-  await new Promise((r) => srv.close(r));
-  return port;
-}
-
-async function launch(env: Record<string, string>): Promise<Child> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'service/main.ts'], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), WORKER_THREADS: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-  const exited = new Promise<number | null>((r) => proc.on('exit', (code) => r(code)));
-  const child = { proc, url: `http://127.0.0.1:${port}`, output: () => out, exited };
-  children.push(child);
-  return child;
-}
-
-async function waitReady(child: Child): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    if (child.proc.exitCode !== null) assert.fail(`service exited with ${child.proc.exitCode}: ${child.output()}`);
-    if ((await fetch(`${child.url}/readyz`).then((r) => r.status, () => 0)) === 200) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  assert.fail(`service not ready after 60 s: ${child.output()}`);
-}
-
 test('TASK=pose serves pose without loading MODEL_PATH; detection routes are absent; SIGTERM exits 0', async () => {
-  const child = await launch({ TASK: 'pose', MODEL_PATH: join(dir, 'no-detection-model.onnx'), POSE_MODEL_PATH: models.modelPath, POSE_DETECTOR_PATH: models.detectorPath, POD_NAME: 'pose-a' });
+  const child = await launchService({ WORKER_THREADS: '1',  TASK: 'pose', MODEL_PATH: join(dir, 'no-detection-model.onnx'), POSE_MODEL_PATH: models.modelPath, POSE_DETECTOR_PATH: models.detectorPath, POD_NAME: 'pose-a' });
   await waitReady(child);
   const image = toBase64(await squareImage({ width: 128, height: 128, square: { left: 5, top: 5, width: 10, height: 10 }, format: 'jpeg' }));
   const res = await postJson(`${child.url}/api/pose_estimation`, { id: 'p', image });
@@ -97,14 +51,14 @@ test('TASK=pose serves pose without loading MODEL_PATH; detection routes are abs
 });
 
 test('a missing pose model is a configuration error naming the variable', async () => {
-  const child = await launch({ TASK: 'pose', POSE_MODEL_PATH: join(dir, 'nope.onnx'), POSE_DETECTOR_PATH: join(dir, 'nope-either.onnx') });
+  const child = await launchService({ WORKER_THREADS: '1',  TASK: 'pose', POSE_MODEL_PATH: join(dir, 'nope.onnx'), POSE_DETECTOR_PATH: join(dir, 'nope-either.onnx') });
   assert.equal(await child.exited, 2);
   assert.match(child.output(), /POSE_MODEL_PATH: .*nope\.onnx does not exist/);
   assert.match(child.output(), /POSE_DETECTOR_PATH: .*nope-either\.onnx does not exist/);
 });
 
 test('the shared MoveNet + yolov8n find the person in person.jpg, keypoints on the body', { skip: noSharedPose }, async () => {
-  const child = await launch({ TASK: 'pose', POSE_MODEL_PATH: sharedMoveNet, POSE_DETECTOR_PATH: sharedYolov8 });
+  const child = await launchService({ WORKER_THREADS: '1',  TASK: 'pose', POSE_MODEL_PATH: sharedMoveNet, POSE_DETECTOR_PATH: sharedYolov8 });
   await waitReady(child);
   const photo = toBase64(readFileSync(personJpg));
   const res = await postJson(`${child.url}/api/pose_detection`, { id: 'person', image: photo });
