@@ -6,17 +6,14 @@
  * its crop. Plus an app serving the pose task, and a gated pose model.
  */
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { OnnxGraphBuilder } from '../../model/onnx/graph.js';
 import { KEYPOINT_COUNT } from '../../model/pose/index.js';
-import { createApp, type AppOptions } from '../../service/app.js';
-import { answerClientErrors } from '../../service/client-errors.js';
+import type { AppOptions } from '../../service/app.js';
 import type { Detector } from '../../service/detector.js';
 import type { PoseModel } from '../../service/pose.js';
 import { poseTask, type PoseTask } from '../../service/routes/pose.js';
-import { captureLogger, DEFAULT_SETTINGS, type Running } from './service.js';
+import { startApp, type Running } from './service.js';
 
 /** Detector input side; a square image of side 2 × DET_SIZE maps onto it at scale 0.5 without padding. */
 export const DET_SIZE = 64;
@@ -131,32 +128,6 @@ export interface RunningPose extends Running {
 /** An app serving the pose task (and detection only when a detector is given) on a loopback port. */
 export async function startPoseApp(pose: PoseModel | undefined, opts: Partial<AppOptions> & { detector?: Detector } = {}): Promise<RunningPose> {
   const { detector, ...appOpts } = opts;
-  const log = captureLogger();
   const task = poseTask(pose);
-  const service = createApp({
-    replica: 'test-replica',
-    maxBodyBytes: 2 * 1024 * 1024,
-    maxImagePixels: DEFAULT_SETTINGS.maxPixels,
-    queueLength: 4,
-    maxQueuedBytes: 64 * 1024 * 1024,
-    concurrency: 1,
-    logger: log.logger,
-    detection: detector !== undefined,
-    ...appOpts,
-  }, detector, [task]);
-  const server = createServer(service.app);
-  answerClientErrors(server, 'test-replica');
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    service,
-    log,
-    pose: task,
-    close: () => new Promise((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
-  };
+  return { ...(await startApp(detector, { detection: detector !== undefined, ...appOpts }, [task])), pose: task };
 }

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { pino, type Logger } from 'pino';
 import { FAMILIES } from '../../model/families/index.js';
 import type { ModelFamily, OutputTensor } from '../../model/families/types.js';
-import { createApp, type AppOptions, type Service } from '../../service/app.js';
+import { createApp, type AppOptions, type ExtraTask, type Service } from '../../service/app.js';
 import { answerClientErrors } from '../../service/client-errors.js';
 import { createDetector, type DetectionSettings, type Detector } from '../../service/detector.js';
 import type { OnnxRunner } from '../../service/infer.js';
@@ -119,7 +119,8 @@ export interface Running {
   close: () => Promise<void>;
 }
 
-export async function startApp(detector: Detector | undefined, opts: Partial<AppOptions> = {}): Promise<Running> {
+/** An app (detection when a detector is given, plus any extra tasks) on a loopback port. */
+export async function startApp(detector: Detector | undefined, opts: Partial<AppOptions> = {}, tasks: ExtraTask[] = []): Promise<Running> {
   const log = captureLogger();
   const service = createApp({
     replica: 'test-replica',
@@ -130,7 +131,7 @@ export async function startApp(detector: Detector | undefined, opts: Partial<App
     concurrency: 1,
     logger: log.logger,
     ...opts,
-  }, detector);
+  }, detector, tasks);
   const server = createServer(service.app);
   answerClientErrors(server, 'test-replica');
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
