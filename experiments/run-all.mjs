@@ -3,8 +3,9 @@
  * CloudDetect scaling study, one command:
  *
  *   zx experiments/run-all.mjs [--config F] [--quick] [--dry-run] [--resume DIR] [--keep]
- *                              [--backend local|kubernetes|fake] [--fit-host] [--log-file F] [--verbose]
- *   zx experiments/run-all.mjs purge [--backend NAME]
+ *                              [--backend local|kubernetes|fake] [--task detection|pose] [--fit-host]
+ *                              [--log-file F] [--verbose] [--context C --namespace N --image I …]
+ *   zx experiments/run-all.mjs purge [--backend NAME] [--context C --namespace N --kubeconfig F]
  *
  * Exit codes: 0 done, 1 internal error, 2 bad usage/config, 3 aborted, 4 run failed
  * (experiments/cli/exit-codes.ts). The stages live in experiments/cli/*.ts;
@@ -45,6 +46,9 @@ async function main() {
   const { plan, store } = prepared;
   say(formatPlan(plan, { dir: prepared.imagesDir, count: prepared.imageCount }));
   if (o.dryRun) {
+    // The manifests go to stdout alone, so `… --dry-run | kubectl apply -f -` works.
+    const manifests = await stages.dryRunManifests(prepared, o);
+    if (manifests !== null) process.stdout.write(manifests);
     say('\n--dry-run: nothing started');
     return EXIT.ok;
   }
@@ -70,7 +74,7 @@ async function main() {
   process.on('SIGTERM', onSignal);
 
   say(`\nresults → ${store.dir}`);
-  const backend = await stages.createRunBackend(prepared, log);
+  const backend = await stages.createRunBackend(prepared, log, o);
   let code = EXIT.ok;
   let failure;
   try {
@@ -121,7 +125,7 @@ function summary(results, dir, code, failure) {
 }
 
 async function purge(o) {
-  const removed = await stages.purgeBackend(o.backend, (event, fields) => o.verbose && say(`${event} ${JSON.stringify(fields ?? {})}`));
+  const removed = await stages.purgeBackend(o.backend, (event, fields) => o.verbose && say(`${event} ${JSON.stringify(fields ?? {})}`), o);
   for (const r of removed) say(`removed ${r}`);
   say(`purge ${o.backend}: ${removed.length} item${removed.length === 1 ? '' : 's'} removed`);
   return EXIT.ok;

@@ -58,8 +58,16 @@ function readTrials(dir: string): TrialResult[] {
     .map((f) => readJson(join(dir, f), TrialResult));
 }
 
+/**
+ * Backends keep their state under `backend/` (local: deployment.json and
+ * replicas/*.log; kubernetes: deployment.yaml and pods/*.log); a run directory
+ * assembled by hand may hold the same files at its root, which win.
+ */
+const DEPLOYMENT_FILES = ['deployment.yaml', 'deployment.json', 'backend/deployment.yaml', 'backend/deployment.json'];
+const LOG_DIRS = ['replicas', 'backend/replicas', 'backend/pods'];
+
 function readDeployment(runDir: string, warnings: string[]): RunInput['deployment'] {
-  for (const file of ['deployment.yaml', 'deployment.json']) {
+  for (const file of DEPLOYMENT_FILES) {
     const path = join(runDir, file);
     if (!existsSync(path)) continue;
     const text = readFileSync(path, 'utf8');
@@ -74,8 +82,9 @@ function readDeployment(runDir: string, warnings: string[]): RunInput['deploymen
   return null;
 }
 
-function readReplicaLogs(dir: string): ReplicaLogExcerpt[] {
-  if (!existsSync(dir)) return [];
+function readReplicaLogs(runDir: string): ReplicaLogExcerpt[] {
+  const dir = LOG_DIRS.map((d) => join(runDir, d)).find((d) => existsSync(d) && readdirSync(d).some((f) => f.endsWith('.log')));
+  if (!dir) return [];
   return readdirSync(dir)
     .filter((f) => f.endsWith('.log'))
     .sort()
@@ -118,7 +127,7 @@ export function loadRun(runDir: string): { input: RunInput; warnings: string[] }
       plan: optionalJson(join(runDir, 'plan.json'), warnings),
       environment: optionalJson(join(runDir, 'environment.json'), warnings),
       deployment: readDeployment(runDir, warnings),
-      replicaLogs: readReplicaLogs(join(runDir, 'replicas')),
+      replicaLogs: readReplicaLogs(runDir),
     },
     warnings,
   };

@@ -66,8 +66,10 @@ export interface BackendOptions {
   replicaCpu: number;
   /** memory limit per replica, MiB (512 in the assignment) */
   replicaMemoryMi: number;
-  /** model file the replicas serve */
+  /** model file the replicas serve (task pose: the keypoint model) */
   modelPath: string;
+  /** task pose: the person detector of the top-down pipeline; unset = the service's installed default */
+  poseDetectorPath?: string;
   /** per-replica logs and backend state go here (inside the run directory) */
   stateDir: string;
   balancer: 'round-robin' | 'random' | 'least-connections';

@@ -17,8 +17,21 @@ const DetectionBody = z.object({
   ),
 });
 
-// The pose contract is the detection one with keypoints instead of boxes; only the id is certain across variants.
-const PoseBody = z.object({ id: z.string() }).passthrough();
+/** COCO keypoints per person: nose, eyes, ears, shoulders, elbows, wrists, hips, knees, ankles. */
+const KEYPOINTS = 17;
+
+// docs/service.md "Pose endpoints": one box and one 17 × [x, y, confidence] list per person.
+const PoseBody = z
+  .object({
+    id: z.string(),
+    count: z.number().int().nonnegative(),
+    boxes: z.array(z.object({ x: z.number(), y: z.number(), width: z.number(), height: z.number(), probability: z.number() })),
+    keypoints: z.array(z.array(z.tuple([z.number(), z.number(), z.number()])).length(KEYPOINTS)),
+    speed_preprocess: z.number(),
+    speed_inference: z.number(),
+    speed_postprocess: z.number(),
+  })
+  .refine((b) => b.count === b.boxes.length && b.count === b.keypoints.length, 'count, boxes and keypoints disagree');
 
 export const ENDPOINTS: Record<Task, string> = {
   detection: '/api/object_detection',

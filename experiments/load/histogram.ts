@@ -33,14 +33,14 @@ export function mergeHistograms(encoded: readonly string[]): Histogram {
 
 const round = (us: number) => Math.round(us) / 1000;
 
+/**
+ * Percentiles in ms. HDR reports a percentile as the upper end of its bucket
+ * while the max is exact, so a percentile may exceed the max by up to 0.1 %:
+ * each is clamped to the max, which no latency can be above.
+ */
 export function percentilesMs(histogram: Histogram): Percentiles {
   if (histogram.totalCount === 0) return { mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, max: 0 };
-  return {
-    mean: round(histogram.mean),
-    p50: round(histogram.getValueAtPercentile(50)),
-    p90: round(histogram.getValueAtPercentile(90)),
-    p95: round(histogram.getValueAtPercentile(95)),
-    p99: round(histogram.getValueAtPercentile(99)),
-    max: round(histogram.maxValue),
-  };
+  const max = histogram.maxValue;
+  const at = (p: number) => round(Math.min(histogram.getValueAtPercentile(p), max));
+  return { mean: round(histogram.mean), p50: at(50), p90: at(90), p95: at(95), p99: at(99), max: round(max) };
 }

@@ -4,6 +4,7 @@
  * (worker.ts) is this function behind stdin/stdout.
  */
 import http from 'node:http';
+import path from 'node:path';
 import type { Step } from '../record/schema.js';
 import { loadImagesBase64 } from './images.js';
 import { parseLoadJob } from './job-schema.js';
@@ -32,9 +33,22 @@ export interface RunJobOptions {
 
 const TICK_MS = 100;
 
+// A --serve worker runs every job of a location on the same folder: read and encode it once.
+const imageCache = new Map<string, Promise<Buffer[]>>();
+function cachedImages(dir: string): Promise<Buffer[]> {
+  const key = path.resolve(dir);
+  let images = imageCache.get(key);
+  if (!images) {
+    images = loadImagesBase64(key);
+    imageCache.set(key, images);
+    images.catch(() => imageCache.delete(key));
+  }
+  return images;
+}
+
 export async function runLoadJob(input: LoadJob, opts: RunJobOptions = {}): Promise<LoadJobResult> {
   const job = parseLoadJob(input);
-  const images = await loadImagesBase64(job.imagesDir);
+  const images = await cachedImages(job.imagesDir);
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const target: Target = { task: job.task, url: new URL(job.url), agent, timeoutMs: job.timeoutMs };
   const rng = seededRng(job.seed);

@@ -2,7 +2,9 @@
  * The study configuration: one zod schema with every default in one place.
  * A file may hold named `profiles` (e.g. `quick`) that are deep-merged over
  * the base before validation, so a profile has the same structure, only
- * fewer or shorter trials. Every bad field is reported at once.
+ * fewer or shorter trials. A `byTask.<task>` block (at the top or inside a
+ * profile) is merged right after the part it sits in, so a slow task can
+ * have its own holds and starting point. Every bad field is reported at once.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
@@ -39,7 +41,19 @@ export const StudyConfig = z
     /** cores available to replicas + generator; null = this machine's */
     hostCores: z.number().positive().nullable().default(null),
     images: z.string().min(1).default('inputfolder'),
+    /** detection model the replicas serve (task detection) */
     model: z.string().min(1).default('model/default.onnx'),
+    /** models of a pose replica (task pose): top-down MoveNet on the crops of a YOLOv8 person detector */
+    pose: z
+      .object({
+        model: z.string().min(1).default('model/movenet_singlepose_lightning_int8.onnx'),
+        detector: z.string().min(1).default('model/yolov8n_int8.onnx'),
+      })
+      .prefault({}),
+    /** header of the report (reports/ reads it from plan.json config.report) */
+    report: z
+      .object({ name: z.string().optional(), studentId: z.string().optional(), supervisor: z.string().optional(), title: z.string().optional() })
+      .prefault({}),
     /** a user sends, waits for the answer, then thinks between(min, max) s; [0, 0] saturates */
     thinkS: z
       .tuple([z.number().nonnegative(), z.number().nonnegative()])
@@ -82,7 +96,9 @@ export const StudyConfig = z
   .refine((c) => c.trials.max >= c.trials.min, { message: 'trials.max must be ≥ trials.min', path: ['trials', 'max'] });
 export type StudyConfig = z.infer<typeof StudyConfig>;
 
-const ConfigFile = z.looseObject({ profiles: z.record(z.string(), z.record(z.string(), z.unknown())).optional() });
+const Overrides = z.record(z.string(), z.unknown());
+const ByTask = z.partialRecord(Task, Overrides).optional();
+const ConfigFile = z.looseObject({ profiles: z.record(z.string(), Overrides).optional(), byTask: ByTask });
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -103,28 +119,37 @@ export function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]
   return `${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${lines.join('\n')}`;
 }
 
-/** Validate a parsed config object, applying `profile` from its `profiles` first. */
-export function resolveConfig(raw: unknown, source: string, profile?: string): StudyConfig {
+/**
+ * Validate a parsed config object, merging in order: base, the base's
+ * `byTask` block of the task, `profile` from `profiles`, the profile's own
+ * `byTask` block. `task` wins over the file's "task".
+ */
+export function resolveConfig(raw: unknown, source: string, profile?: string, task?: Task): StudyConfig {
   const file = ConfigFile.safeParse(raw);
   if (!file.success) throw new ConfigError(formatIssues(source, file.error.issues));
-  const { profiles, ...base } = file.data;
-  let merged: Json = base;
+  const { profiles, byTask, ...base } = file.data;
+  const chosen: Task = task ?? (base.task === 'pose' ? 'pose' : 'detection');
+  let merged: Json = mergeDeep(base, byTask?.[chosen] ?? {});
   if (profile) {
     const over = profiles?.[profile];
     if (!over) throw new ConfigError(`${source}: no profile "${profile}" (has: ${Object.keys(profiles ?? {}).join(', ') || 'none'})`);
-    merged = mergeDeep(base, over);
+    const parsedOver = ConfigFile.safeParse(over);
+    if (!parsedOver.success) throw new ConfigError(formatIssues(`${source} (profile ${profile})`, parsedOver.error.issues));
+    const { byTask: overByTask, ...rest } = parsedOver.data;
+    merged = mergeDeep(mergeDeep(merged, rest), overByTask?.[chosen] ?? {});
   }
+  if (task) merged.task = task;
   const result = StudyConfig.safeParse(merged);
   if (!result.success) throw new ConfigError(formatIssues(profile ? `${source} (profile ${profile})` : source, result.error.issues));
   return result.data;
 }
 
-export async function loadConfig(path: string, profile?: string): Promise<StudyConfig> {
+export async function loadConfig(path: string, profile?: string, task?: Task): Promise<StudyConfig> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, 'utf8'));
   } catch (err) {
     throw new ConfigError(`config ${path}: ${(err as Error).message}`);
   }
-  return resolveConfig(raw, `config ${path}`, profile);
+  return resolveConfig(raw, `config ${path}`, profile, task);
 }

@@ -48,3 +48,30 @@ test('errors map to the documented exit codes', () => {
   assert.equal(exitCodeFor(new RunError('x')), EXIT.failed);
   assert.equal(exitCodeFor(new TypeError('x')), EXIT.internal);
 });
+
+test('--task chooses detection or pose; anything else is bad usage', () => {
+  const plain = parseCli([], silent);
+  assert.equal(plain.command === 'run' && plain.options.task, undefined, 'unset: the config decides');
+  const pose = parseCli(['--task', 'pose'], silent);
+  assert.equal(pose.command === 'run' && pose.options.task, 'pose');
+  assert.throws(() => parseCli(['--task', 'segmentation'], silent), CommanderError);
+});
+
+test('kubernetes flags reach the run options', () => {
+  const cli = parseCli(['--backend', 'kubernetes', '--context', 'lab', '--namespace', 'study', '--image', 'r/cd:1', '--kubeconfig', '/k', '--node-address', '10.0.0.5'], silent);
+  assert.ok(cli.command === 'run');
+  const { context, namespace, image, kubeconfig, nodeAddress } = cli.options;
+  assert.deepEqual({ context, namespace, image, kubeconfig, nodeAddress }, { context: 'lab', namespace: 'study', image: 'r/cd:1', kubeconfig: '/k', nodeAddress: '10.0.0.5' });
+});
+
+test('purge: --backend and the cluster flags count before or after the subcommand; after wins', () => {
+  delete process.env.CLOUDDETECT_BACKEND;
+  assert.deepEqual(parseCli(['--backend', 'kubernetes', '--context', 'lab', 'purge'], silent), {
+    command: 'purge', options: { backend: 'kubernetes', verbose: false, context: 'lab' },
+  });
+  assert.deepEqual(parseCli(['purge', '--backend', 'kubernetes', '--namespace', 'study', '--kubeconfig', '/k'], silent), {
+    command: 'purge', options: { backend: 'kubernetes', verbose: false, namespace: 'study', kubeconfig: '/k' },
+  });
+  const both = parseCli(['--backend', 'fake', 'purge', '--backend', 'local', '--verbose'], silent);
+  assert.deepEqual(both, { command: 'purge', options: { backend: 'local', verbose: true } });
+});

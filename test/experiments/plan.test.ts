@@ -49,6 +49,44 @@ describe('config', () => {
     assert.ok(quick.trials.min < full.trials.min);
     assert.ok(quick.search.maxHoldS < full.search.maxHoldS);
   });
+
+  test('byTask blocks apply for their task only, the profile\'s after the base\'s; an explicit task wins over the file', () => {
+    const raw = {
+      task: 'detection',
+      search: { startUsers: 1, holdS: 10, maxHoldS: 20 },
+      byTask: { pose: { search: { holdS: 15 } } },
+      profiles: { quick: { search: { startUsers: 8, holdS: 3, maxHoldS: 3 }, byTask: { pose: { search: { startUsers: 2 } } } } },
+    };
+    const detection = resolveConfig(raw, 'test', 'quick');
+    assert.equal(detection.task, 'detection');
+    assert.deepEqual([detection.search.startUsers, detection.search.holdS], [8, 3]);
+    const pose = resolveConfig(raw, 'test', 'quick', 'pose');
+    assert.equal(pose.task, 'pose');
+    assert.deepEqual([pose.search.startUsers, pose.search.holdS, pose.search.maxHoldS], [2, 3, 3]);
+    const poseFull = resolveConfig(raw, 'test', undefined, 'pose');
+    assert.deepEqual([poseFull.search.startUsers, poseFull.search.holdS], [1, 15]);
+    assert.equal(resolveConfig({ ...raw, task: 'pose' }, 'test').search.holdS, 15, 'the file\'s own task selects its block');
+    assert.throws(() => resolveConfig({ byTask: { segmentation: {} } }, 'test'), ConfigError);
+    assert.throws(() => resolveConfig({ byTask: { pose: { search: { holdS: -1 } } } }, 'test', undefined, 'pose'), /search\.holdS/);
+  });
+
+  test('pose models and the report header have defaults and reach the plan', () => {
+    const c = resolveConfig({}, 'test');
+    assert.deepEqual(c.pose, { model: 'model/movenet_singlepose_lightning_int8.onnx', detector: 'model/yolov8n_int8.onnx' });
+    assert.deepEqual(c.report, {});
+    const header = { name: 'A. Student', studentId: 's1', supervisor: 'Dr B', title: 'Scaling' };
+    const plan = buildPlan(resolveConfig({ report: header }, 'test'), ctx);
+    assert.deepEqual(plan.config.report, header);
+    assert.throws(() => resolveConfig({ report: { name: 7 } }, 'test'), /report\.name/);
+  });
+
+  test('the shipped quick profile starts pose lower, and its estimate is longer', async () => {
+    const raw: unknown = JSON.parse(await readFile(new URL('../../experiments/configs/assignment.json', import.meta.url), 'utf8'));
+    const detection = resolveConfig(raw, 'assignment', 'quick');
+    const pose = resolveConfig(raw, 'assignment', 'quick', 'pose');
+    assert.ok(pose.search.startUsers < detection.search.startUsers);
+    assert.ok(buildPlan(pose, ctx).estimateS > buildPlan({ ...pose, task: 'detection' }, ctx).estimateS, 'the estimate allows for the seconds a pose level takes to drain');
+  });
 });
 
 describe('plan', () => {

@@ -3,9 +3,9 @@ import { test } from 'node:test';
 import { figures } from '../../reports/charts.js';
 import { buildReportData, type RunInput } from '../../reports/data.js';
 import { renderSvg } from '../../reports/svg.js';
-import { buildRun } from '../fixtures/make-run-fixture.js';
+import { loadFixtureRun } from '../fixtures/make-run-fixture.js';
 
-function data(run = buildRun()) {
+function data(run = loadFixtureRun()) {
   const input: RunInput = { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: null, environment: null, deployment: null, replicaLogs: [] };
   return buildReportData(input);
 }
@@ -13,7 +13,7 @@ function data(run = buildRun()) {
 type Layer = { data?: { values: Record<string, unknown>[] } };
 
 test('the scaling figure draws the ideal line as the 1-pod mean times the pod count', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   const [scaling] = figures(data(run), 'en');
   const ideal = ((scaling!.spec as { layer: Layer[] }).layer[0]!.data!.values) as { location: string; pods: number; ideal: number }[];
   const one = run.results.cells.find((c) => c.replicas === 1 && c.location === 'remote')!.maxUsers.mean;
@@ -21,7 +21,7 @@ test('the scaling figure draws the ideal line as the 1-pod mean times the pod co
 });
 
 test('error bars span mean ± sd of each cell', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   const [scaling] = figures(data(run), 'en');
   const bars = ((scaling!.spec as { layer: Layer[] }).layer[1]!.data!.values) as { pods: number; location: string; lo: number; hi: number }[];
   const cell = run.results.cells.find((c) => c.replicas === 8 && c.location === 'cluster')!;
@@ -30,7 +30,7 @@ test('error bars span mean ± sd of each cell', () => {
 });
 
 test('figures without data are left out instead of drawn empty', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   run.trials = [];
   for (const c of run.results.cells) c.requestsPerReplica = {};
   assert.deepEqual(figures(data(run), 'en').map((f) => f.id), ['scaling']);

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { buildReportData, cellAt, parseSummaryCsv, summaryMismatches, type RunInput } from '../../reports/data.js';
 import { summaryCsv } from '../../experiments/analyse/csv.js';
-import { buildRun } from '../fixtures/make-run-fixture.js';
+import { loadFixtureRun } from '../fixtures/make-run-fixture.js';
 
-function input(run = buildRun()): RunInput {
+function input(run = loadFixtureRun()): RunInput {
   return { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: run.plan, environment: run.environment, deployment: null, replicaLogs: [] };
 }
 
 test('Table 1 grid always lists 1, 2, 4, 8 pods and leaves unmeasured cells empty', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   run.results.cells = run.results.cells.filter((c) => !(c.replicas === 4 && c.location === 'remote'));
   const data = buildReportData(input(run));
   assert.deepEqual(data.pods, [1, 2, 4, 8]);
@@ -18,13 +18,13 @@ test('Table 1 grid always lists 1, 2, 4, 8 pods and leaves unmeasured cells empt
 });
 
 test('an extra pod count in the results gets its own row', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   run.results.cells.push({ ...run.results.cells[0]!, replicas: 3 });
   assert.deepEqual(buildReportData(input(run)).pods, [1, 2, 3, 4, 8]);
 });
 
 test('latency curves average valid trials per users level; invalid trials are left out', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   const data = buildReportData(input(run));
   const valid = run.trials.filter((t) => t.valid && t.location === 'cluster' && t.replicas === 2);
   const level = valid[0]!.steps[0]!.users;
@@ -36,7 +36,7 @@ test('latency curves average valid trials per users level; invalid trials are le
 });
 
 test('replica shares add up to one per cell and follow the recorded counts', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   const data = buildReportData(input(run));
   const cell = run.results.cells.find((c) => c.replicas === 4 && c.location === 'cluster')!;
   const bars = data.balance.filter((b) => b.replicas === 4 && b.location === 'cluster');
@@ -47,7 +47,7 @@ test('replica shares add up to one per cell and follow the recorded counts', () 
 });
 
 test('summary CSV written from the same results agrees; an edited value is reported by column and cell', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   const rows = parseSummaryCsv(summaryCsv(run.results.cells));
   assert.deepEqual(summaryMismatches(run.results, rows), []);
   rows[2]!.max_users_mean = '99';

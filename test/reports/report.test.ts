@@ -3,7 +3,7 @@
  * the PDF itself with poppler-utils, as a marker would look at it.
  */
 import assert from 'node:assert/strict';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ import { findBrowser } from '../../reports/browser.js';
 import { parseSummaryCsv } from '../../reports/data.js';
 import { renderReport, type ReportOutput } from '../../reports/index.js';
 import { WORDS } from '../../reports/terms.js';
-import { buildRun, writeRun } from '../fixtures/make-run-fixture.js';
+import { loadFixtureRun, writeRun } from '../fixtures/make-run-fixture.js';
 import * as pdf from './pdf-tools.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,7 +46,7 @@ describe('report PDF', { skip: skip ?? false }, () => {
     plain = await renderReport(noNotesDir());
 
     const generated = join(tmp, 'generated');
-    writeRun(generated, buildRun(5));
+    writeRun(generated, loadFixtureRun());
     writeFileSync(join(generated, 'notes.md'), [
       '---', 'name: Ada Lovelace', 'studentId: "20261123"', 'supervisor: Dr Charles Babbage', 'title: Scaling an inference service', '---',
       '## Analysis', '', words(1400), '', '## Challenges', '', words(200), '',
@@ -179,11 +179,14 @@ describe('report PDF', { skip: skip ?? false }, () => {
     assert.match(all, /Full name: Ada Lovelace \| Student ID: 20261123 \| Supervisor: Dr Charles Babbage/);
     assert.match(all, /word1399/);
     assert.doesNotMatch(all, /Author's section missing/);
-    assert.match(all, /kind: Deployment/);
-    assert.match(all, /limits: \{ cpu: 500m, memory: 512Mi \}/);
+    // the fixture is a real local run: its deployment.json (shown as YAML) and its replica logs
+    const deployment = JSON.parse(readFileSync(join(fixture, 'backend', 'deployment.json'), 'utf8')) as { kind: string; replicas: { resources: { memoryMi: number } } };
+    assert.match(all, new RegExp(`kind: ${deployment.kind}`));
+    assert.match(all, new RegExp(`memoryMi: ${deployment.replicas.resources.memoryMi}`));
     assert.match(all, /experiment_results\.json/);
     assert.match(all, /experiment_summary\.csv/);
-    assert.match(all, /clouddetect-7c9f0-\w+ \{"level":30/);
+    const firstLog = readdirSync(join(fixture, 'replicas')).sort()[0]!.replace(/\.log$/, '');
+    assert.match(all, new RegExp(`${firstLog} \\{"level":30`));
   });
 
   test('--lang zh renders the same tables with Chinese labels in a CJK serif font', () => {

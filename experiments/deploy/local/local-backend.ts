@@ -16,6 +16,7 @@ import { freePort } from './free-port.js';
 import { startHelper, type HelperProcess } from './helper-process.js';
 import { setUpLocation, type LocationSetup } from './locations.js';
 import { writeManifest } from './manifest.js';
+import { replicaModelEnv } from '../model-env.js';
 import { REPO_ROOT, type ResolvedOptions } from './options.js';
 import { claimRun, MARKER_ENV, releaseRun, type RunRecord } from './ownership.js';
 import { Replica } from './replica.js';
@@ -164,7 +165,7 @@ export class LocalBackend implements Backend {
       name,
       port: await freePort(),
       command: this.opts.replicaCommand,
-      env: { ...this.opts.replicaEnv, ...this.env, MODEL_PATH: this.opts.modelPath },
+      env: { ...this.opts.replicaEnv, ...this.env, ...replicaModelEnv(this.opts) },
       cwd: REPO_ROOT,
       logFile: path.join(this.opts.stateDir, 'replicas', `${name}.log`),
       cgroup,

@@ -54,6 +54,7 @@ const Shared = z.object({
   replicaCpu: z.number().positive(),
   replicaMemoryMi: z.number().positive(),
   modelPath: z.string().min(1),
+  poseDetectorPath: z.string().min(1).optional(),
   stateDir: z.string().min(1),
   balancer: z.enum(STRATEGIES),
   wan: z.object({ rttMs: z.number().nonnegative(), jitterMs: z.number().nonnegative(), bandwidthMbit: z.number().nonnegative() }),
