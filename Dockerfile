@@ -3,7 +3,9 @@
 #   docker build --build-arg MODEL_NAME=yolox_nano.onnx -t clouddetect .   another file from model/
 #   docker build --target runtime -t clouddetect:nomodel .   no model; mount one at /app/model/default.onnx
 #   docker run -p 8080:8080 clouddetect
-# See docs/service.md for every setting.
+#   docker build --target loadgen -t clouddetect-loadgen .   the study's load worker + the 128 images (run `npm run images:install` first),
+#                                                          for the in-cluster client Job of `--backend kubernetes`
+# See docs/service.md for every setting, docs/kubernetes.md for the cluster.
 
 # ---- build: compile the service (and the model code it imports) to JavaScript, so the image needs no tsx or TypeScript
 FROM node:20-bookworm-slim AS build
@@ -15,9 +17,12 @@ COPY tsconfig.json ./
 COPY service ./service
 COPY model ./model
 COPY lib ./lib
-# Only main.ts and what it imports; emits even if unrelated files elsewhere fail to type-check.
-RUN npx tsc --module NodeNext --moduleResolution NodeNext --target ES2022 --esModuleInterop --resolveJsonModule \
-      --skipLibCheck --types node --rootDir . --outDir dist service/main.ts
+COPY experiments/load ./experiments/load
+COPY experiments/record ./experiments/record
+# Each entry point with only what it imports, into its own folder, so each image carries just its own code.
+ARG TSC_FLAGS="--strict --module NodeNext --moduleResolution NodeNext --target ES2022 --esModuleInterop --resolveJsonModule --skipLibCheck --types node --rootDir ."
+RUN npx tsc $TSC_FLAGS --outDir dist service/main.ts \
+ && npx tsc $TSC_FLAGS --outDir dist-loadgen experiments/load/worker.ts
 
 # ---- deps: production packages only, without the onnxruntime binaries for other operating systems (~220 MB)
 FROM node:20-bookworm-slim AS deps
@@ -47,6 +52,17 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||8080)+'/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # exec form: node is PID 1 and receives SIGTERM directly, so the drain in service/main.ts runs.
 CMD ["node", "service/main.js"]
+
+# ---- loadgen: the load worker that the cluster-location Job runs (reads a LoadJob on stdin, prints the result)
+FROM node:20-bookworm-slim AS loadgen
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=deps /app/node_modules ./node_modules
+COPY --from=build /app/dist-loadgen ./
+COPY package.json ./
+COPY inputfolder/*.jpg ./inputfolder/
+USER node
+CMD ["node", "experiments/load/worker.js"]
 
 # ---- default target: runtime with the model baked in
 FROM runtime AS baked

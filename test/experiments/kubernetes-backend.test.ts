@@ -279,7 +279,7 @@ test('an image that cannot be pulled ends the wait at once, for the Deployment a
   await b.down();
   const ok = await h.backend({ runId: 'job-image' });
   await ok.up(1);
-  const job = await h.backend({ runId: 'job-image', image: 'clouddetect:missing' });
+  const job = await h.backend({ runId: 'job-image', clientImage: 'clouddetect:missing' });
   await assert.rejects((await job.executor('cluster')).run(loadJob()), /^Error: load job clouddetect-load-job-image-1 cannot start: .*Back-off pulling image/);
   assert.equal(h.api.cluster.list('Job').length, 0);
 });

@@ -30,8 +30,10 @@ export const KubernetesOptions = z.object({
   context: z.string().min(1).optional(),
   /** namespace for every object; default: the context's namespace, else "default" */
   namespace: DnsLabel.optional(),
-  /** image with the service (and the load worker for the cluster location) @default "clouddetect:latest" */
+  /** image with the service (Dockerfile, default target) @default "clouddetect:latest" */
   image: z.string().min(1).default('clouddetect:latest'),
+  /** image with the load worker and the test images, for the cluster location's Job (Dockerfile, target loadgen) @default "clouddetect-loadgen:latest" */
+  clientImage: z.string().min(1).default('clouddetect-loadgen:latest'),
   /** @default "IfNotPresent" (images loaded into the nodes' runtime by hand are not pulled) */
   imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
   /** fixed NodePort (30000-32767); default: the cluster picks one */
@@ -43,7 +45,7 @@ export const KubernetesOptions = z.object({
   /** directory in the image that holds the 128 test images, for the in-cluster load Job @default "/app/inputfolder" */
   imageImagesDir: z.string().startsWith('/').default('/app/inputfolder'),
   /** command that runs the load worker inside the image (working directory: the image's WORKDIR); it reads the LoadJob JSON on stdin */
-  clientCommand: z.array(z.string().min(1)).min(1).default(['node', '--import', 'tsx', 'experiments/load/worker.ts']),
+  clientCommand: z.array(z.string().min(1)).min(1).default(['node', 'experiments/load/worker.js']),
   gpu: GpuResource.optional(),
   /** run the in-cluster load Job on the control-plane node, as the assignment asks @default true */
   pinClusterClientToControlPlane: z.boolean().default(true),
@@ -77,6 +79,7 @@ export const ENV_OPTIONS = {
   CLOUDDETECT_K8S_CONTEXT: 'context',
   CLOUDDETECT_K8S_NAMESPACE: 'namespace',
   CLOUDDETECT_K8S_IMAGE: 'image',
+  CLOUDDETECT_K8S_CLIENT_IMAGE: 'clientImage',
   CLOUDDETECT_K8S_IMAGE_PULL_POLICY: 'imagePullPolicy',
   CLOUDDETECT_K8S_NODE_PORT: 'nodePort',
   CLOUDDETECT_K8S_NODE_ADDRESS: 'nodeAddress',

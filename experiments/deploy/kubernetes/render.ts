@@ -123,6 +123,7 @@ export function renderLoadJob(input: LoadJobManifestOptions, kube: KubernetesOpt
   const name = loadJobName(input.runId, input.sequence);
   const view = {
     ...common(kube, input.runId, input.namespace),
+    image: kube.clientImage,
     jobName: name,
     activeDeadlineS: Math.ceil(input.activeDeadlineS),
     pinToControlPlane: kube.pinClusterClientToControlPlane,
