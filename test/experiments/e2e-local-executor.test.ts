@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createExecutor, type ExecutorSpec } from '../../experiments/deploy/local/executor.js';
@@ -71,7 +71,14 @@ const job = (levels: number[], holdS = 0.3): LoadJob => ({
   task: 'detection', url: 'http://replaced.invalid', imagesDir: images, levels, holdS, thinkS: [0, 0], timeoutMs: 2000, stopOnFailure: true, seed: 1,
 });
 
-const workersOf = async (tag: string) => (await markedProcesses()).filter((p) => p.tag === tag).map((p) => p.pid);
+/** The run's worker processes (tsx may start an esbuild helper with the same marker: not a worker). */
+const workersOf = async (tag: string) => {
+  const marked = (await markedProcesses()).filter((p) => p.tag === tag);
+  const isWorker = async (pid: number) => (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).includes('worker.ts');
+  const workers: number[] = [];
+  for (const p of marked) if (await isWorker(p.pid)) workers.push(p.pid);
+  return workers;
+};
 
 test('the real worker is started once and serves every job of the executor', { timeout: 60_000 }, async () => {
   const tag = `exec-reuse-${process.pid}`;
