@@ -3,39 +3,17 @@
  * manifests for `kubectl apply -f -`, and purge reaches a fake API server.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import * as yaml from 'js-yaml';
 import { createBackend } from '../../experiments/deploy/kubernetes/index.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
-import { makeImages, tempDir } from './helpers.js';
+import { makeImages, runAll, tempDir } from './helpers.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const script = join(root, 'experiments/run-all.mjs');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runAll(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CLOUDDETECT_') && k !== 'KUBECONFIG'));
-  const child = spawn(process.execPath, [script, ...args], { cwd: root, env: { ...clean, ...env } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+/** the run without any CLOUDDETECT_* or KUBECONFIG from the developer's shell, plus `env` */
+const k8sRun = (args: string[], env: Record<string, string> = {}) =>
+  runAll(args, { env: (parent) => ({ ...Object.fromEntries(Object.entries(parent).filter(([k]) => !k.startsWith('CLOUDDETECT_') && k !== 'KUBECONFIG')), ...env }), timeoutMs: 60_000 });
 
 type Obj = { kind: string; metadata: { name: string; namespace: string }; spec: Record<string, any> };
 const parseAll = (text: string) => yaml.loadAll(text) as Obj[];
@@ -69,7 +47,7 @@ before(async () => {
 after(async () => tmp.cleanup());
 
 test('--dry-run --backend kubernetes: manifests alone on stdout, the plan on stderr', async () => {
-  const run = await runAll(['--config', config, '--backend', 'kubernetes', '--dry-run', '--results-dir', join(tmp.dir, 'results')]);
+  const run = await k8sRun(['--config', config, '--backend', 'kubernetes', '--dry-run', '--results-dir', join(tmp.dir, 'results')]);
   assert.equal(run.code, 0, run.stderr);
   const objs = parseAll(run.stdout);
   assert.deepEqual(objs.map((o) => o.kind), ['Deployment', 'Service']);
@@ -84,7 +62,7 @@ test('--dry-run --backend kubernetes: manifests alone on stdout, the plan on std
 });
 
 test('--dry-run --task pose: the replicas run TASK=pose with both pose models', async () => {
-  const run = await runAll(['--config', config, '--backend', 'kubernetes', '--dry-run', '--task', 'pose']);
+  const run = await k8sRun(['--config', config, '--backend', 'kubernetes', '--dry-run', '--task', 'pose']);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(containerEnv(parseAll(run.stdout)), {
     PORT: '8080', TASK: 'pose', POSE_MODEL_PATH: '/app/model/kp.onnx', POSE_DETECTOR_PATH: '/app/model/person.onnx',
@@ -94,10 +72,10 @@ test('--dry-run --task pose: the replicas run TASK=pose with both pose models', 
 
 test('kubernetes flags win over CLOUDDETECT_K8S_*, which still apply when no flag is given', async () => {
   const env = { CLOUDDETECT_K8S_NAMESPACE: 'from-env', CLOUDDETECT_K8S_IMAGE: 'env/image:1' };
-  const envOnly = parseAll((await runAll(['--config', config, '--backend', 'kubernetes', '--dry-run'], env)).stdout);
+  const envOnly = parseAll((await k8sRun(['--config', config, '--backend', 'kubernetes', '--dry-run'], env)).stdout);
   assert.equal(envOnly[0]!.metadata.namespace, 'from-env');
   assert.equal(envOnly[0]!.spec.template.spec.containers[0].image, 'env/image:1');
-  const flags = await runAll(['--config', config, '--backend', 'kubernetes', '--dry-run', '--namespace', 'from-flag', '--image', 'reg/clouddetect:2'], env);
+  const flags = await k8sRun(['--config', config, '--backend', 'kubernetes', '--dry-run', '--namespace', 'from-flag', '--image', 'reg/clouddetect:2'], env);
   assert.equal(flags.code, 0, flags.stderr);
   const objs = parseAll(flags.stdout);
   assert.deepEqual(objs.map((o) => o.metadata.namespace), ['from-flag', 'from-flag']);
@@ -125,7 +103,7 @@ for (const args of [['purge', '--backend', 'kubernetes'], ['--backend', 'kuberne
     api = await startFakeKubeApi();
     await leaveARunBehind(api);
     assert.equal(api.cluster.list('Deployment').length, 1);
-    const run = await runAll([...args, '--kubeconfig', api.kubeconfig]);
+    const run = await k8sRun([...args, '--kubeconfig', api.kubeconfig]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /purge kubernetes: 2 items removed/);
     assert.equal(api.cluster.list('Deployment').length + api.cluster.list('Service').length, 0);
@@ -135,7 +113,7 @@ for (const args of [['purge', '--backend', 'kubernetes'], ['--backend', 'kuberne
 test('the kubeconfig may also come from CLOUDDETECT_K8S_KUBECONFIG for purge', async () => {
   api = await startFakeKubeApi();
   await leaveARunBehind(api);
-  const run = await runAll(['purge', '--backend', 'kubernetes'], { CLOUDDETECT_K8S_KUBECONFIG: api.kubeconfig });
+  const run = await k8sRun(['purge', '--backend', 'kubernetes'], { CLOUDDETECT_K8S_KUBECONFIG: api.kubeconfig });
   assert.equal(run.code, 0, run.stderr);
   assert.equal(api.cluster.list('Deployment').length, 0);
 });

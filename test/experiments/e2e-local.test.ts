@@ -7,41 +7,22 @@
  * ../shared. Holds are very short so a 2×2 matrix stays well under two minutes.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Environment, Results, SUMMARY_CSV_COLUMNS, TrialResult } from '../../experiments/record/schema.js';
 import { Plan } from '../../experiments/plan/plan.js';
 import { runTag } from '../../experiments/deploy/local/ownership.js';
-import { isRoot, leftovers, repoRoot } from '../helpers/local-options.js';
+import { isRoot, leftovers } from '../helpers/local-options.js';
 import { writeGeneratedModel } from '../helpers/service-model.js';
-import { makeImages, tempDir } from './helpers.js';
+import { makeImages, runAll, tempDir } from './helpers.js';
 
-const script = join(repoRoot, 'experiments/run-all.mjs');
 const NOT_ROOT = 'not root: the local backend cannot create cgroups or network namespaces, so limits and netns are not checked';
 
-interface Run {
-  code: number | null;
-  stderr: string;
-}
-
 /** Runs the CLI on the local backend; `whileRunning` may interrupt it. Bounded: a hung run is killed and fails. */
-function runAll(args: string[], whileRunning?: (child: ReturnType<typeof spawn>) => () => void): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, CLOUDDETECT_BACKEND: 'local' };
-  const child = spawn(process.execPath, [script, ...args], { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d));
-  const stopWatching = whileRunning?.(child);
-  const guard = setTimeout(() => child.kill('SIGKILL'), 150_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      stopWatching?.();
-      resolve({ code, stderr });
-    }),
-  );
-}
+const localRun = (args: string[], whileRunning?: (child: ChildProcess) => () => void) =>
+  runAll(args, { env: (parent) => ({ ...parent, CLOUDDETECT_BACKEND: 'local' }), timeoutMs: 150_000, ...(whileRunning ? { whileRunning } : {}) });
 
 const readJson = async (file: string): Promise<unknown> => JSON.parse(await readFile(file, 'utf8'));
 
@@ -83,7 +64,7 @@ after(async () => tmp.cleanup());
 describe('run-all on the real local backend', { timeout: 300_000 }, () => {
   test('a 2×2 matrix runs end to end, validates, balances and leaves nothing behind', async (t) => {
     const resultsDir = join(tmp.dir, 'results');
-    const run = await runAll(['--config', config, '--results-dir', resultsDir, '--no-report']);
+    const run = await localRun(['--config', config, '--results-dir', resultsDir, '--no-report']);
     assert.equal(run.code, 0, run.stderr);
     const { dir, tag } = await onlyRunDir(resultsDir);
 
@@ -126,7 +107,7 @@ describe('run-all on the real local backend', { timeout: 300_000 }, () => {
     const base = (await readJson(config)) as { search: object };
     await writeFile(slow, JSON.stringify({ ...base, replicas: [1], search: { ...base.search, holdS: 1, maxHoldS: 1 } }));
     let recordedBefore: string[] = [];
-    const run = await runAll(['--config', slow, '--results-dir', resultsDir, '--no-report'], (child) => {
+    const run = await localRun(['--config', slow, '--results-dir', resultsDir, '--no-report'], (child) => {
       // interrupt once the second trial has started its load: a trial is recorded and one is mid-way
       const poll = setInterval(() => {
         void readdir(resultsDir)

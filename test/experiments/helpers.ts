@@ -1,7 +1,9 @@
 /** Shared fixtures for the experiment tests: generated images and synthetic steps/trials. */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { buildStep, type RequestRecord } from '../../experiments/load/step-builder.js';
 import { SCHEMA_VERSION, type Step, type TrialResult } from '../../experiments/record/schema.js';
@@ -59,4 +61,49 @@ export function trialFrom(o: { replicas: number; location: 'cluster' | 'remote';
     confirmStep: 1,
     replicaStats: [],
   };
+}
+
+export const RUN_ALL = fileURLToPath(new URL('../../experiments/run-all.mjs', import.meta.url));
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface RunAllResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * `node experiments/run-all.mjs …` as a child process, bounded: a hung run is
+ * killed after `timeoutMs` and fails its test instead of hanging the suite.
+ * `env` replaces the whole environment when given as a function of the
+ * parent's; `onStderr` sees the accumulated stderr and may stop the run.
+ */
+export function runAll(
+  args: string[],
+  opts: {
+    env?: (parent: NodeJS.ProcessEnv) => NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    onStderr?: (stderr: string, child: ChildProcess) => void;
+    /** called once the child runs; the function it returns is called when the child has exited */
+    whileRunning?: (child: ChildProcess) => () => void;
+  } = {},
+): Promise<RunAllResult> {
+  const env = opts.env ? opts.env(process.env) : process.env;
+  const child = spawn(process.execPath, [RUN_ALL, ...args], { cwd: REPO_ROOT, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d));
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d;
+    opts.onStderr?.(stderr, child);
+  });
+  const stopWatching = opts.whileRunning?.(child);
+  const guard = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+  return new Promise((resolve) =>
+    child.on('close', (code) => {
+      clearTimeout(guard);
+      stopWatching?.();
+      resolve({ code, stdout, stderr });
+    }),
+  );
 }

@@ -4,45 +4,17 @@
  * tests, and Chromium would dominate the time.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Environment, Results, SUMMARY_CSV_COLUMNS, TrialResult } from '../../experiments/record/schema.js';
 import { Plan } from '../../experiments/plan/plan.js';
-import { makeImages, tempDir, writeCorruptImage } from './helpers.js';
+import { makeImages, runAll, tempDir, writeCorruptImage } from './helpers.js';
 
-const root = new URL('../../', import.meta.url).pathname;
-const script = join(root, 'experiments/run-all.mjs');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runAll(args: string[], opts: { onStderr?: (s: string, kill: () => void) => void } = {}): Promise<Run> {
-  const child = spawn(process.execPath, [script, ...args], {
-    cwd: root,
-    env: { ...process.env, CLOUDDETECT_FAKE_SERVICE_MS: '10', CLOUDDETECT_FAKE_QUEUE: '2', CLOUDDETECT_BACKEND: 'fake' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => (stdout += d));
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d;
-    opts.onStderr?.(stderr, () => child.kill('SIGTERM'));
-  });
-  // Bounded: a hung run fails the test instead of hanging the suite.
-  const guard = setTimeout(() => child.kill('SIGKILL'), 120_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolve({ code, stdout, stderr });
-    }),
-  );
-}
+const fakeRun = (args: string[], onStderr?: (stderr: string, child: ChildProcess) => void) =>
+  runAll(args, { env: (parent) => ({ ...parent, CLOUDDETECT_FAKE_SERVICE_MS: '10', CLOUDDETECT_FAKE_QUEUE: '2', CLOUDDETECT_BACKEND: 'fake' }), ...(onStderr ? { onStderr } : {}) });
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let config: string;
@@ -76,7 +48,7 @@ describe('run-all on the fake backend', () => {
   let runDir = '';
 
   test('a tiny matrix runs unattended and leaves checkable results', async () => {
-    const run = await runAll(['--config', config, '--results-dir', results(), '--no-report']);
+    const run = await fakeRun(['--config', config, '--results-dir', results(), '--no-report']);
     assert.equal(run.code, 0, run.stderr);
     const [id] = await readdir(results());
     runDir = join(results(), id!);
@@ -104,7 +76,7 @@ describe('run-all on the fake backend', () => {
   test('--resume skips finished trials', async () => {
     assert.ok(runDir, 'needs the previous run');
     const before = await stat(join(runDir, 'trials', 'r1-cluster-t0.json'));
-    const run = await runAll(['--resume', runDir, '--no-report']);
+    const run = await fakeRun(['--resume', runDir, '--no-report']);
     assert.equal(run.code, 0, run.stderr);
     const after = await stat(join(runDir, 'trials', 'r1-cluster-t0.json'));
     assert.equal(after.mtimeMs, before.mtimeMs);
@@ -113,7 +85,7 @@ describe('run-all on the fake backend', () => {
 
   test('--dry-run prints the plan and capacity check and starts nothing', async () => {
     const dir = join(tmp.dir, 'dry');
-    const run = await runAll(['--config', config, '--results-dir', dir, '--dry-run', '--quick']);
+    const run = await fakeRun(['--config', config, '--results-dir', dir, '--dry-run', '--quick']);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stderr, /1 replica × cluster/);
     assert.doesNotMatch(run.stderr, /× remote/, 'the quick profile applied');
@@ -124,7 +96,7 @@ describe('run-all on the fake backend', () => {
   test('a bad config exits 2 naming every bad field', async () => {
     const bad = join(tmp.dir, 'bad.json');
     await writeFile(bad, JSON.stringify({ replicas: [-1], strategy: 'guess' }));
-    const run = await runAll(['--config', bad, '--dry-run']);
+    const run = await fakeRun(['--config', bad, '--dry-run']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /- replicas\.0:/);
     assert.match(run.stderr, /- strategy:/);
@@ -137,7 +109,7 @@ describe('run-all on the fake backend', () => {
     await writeCorruptImage(dir, 'broken.jpg');
     const cfg = join(tmp.dir, 'bad-images.json');
     await writeFile(cfg, JSON.stringify({ images: dir }));
-    const run = await runAll(['--config', cfg, '--dry-run']);
+    const run = await fakeRun(['--config', cfg, '--dry-run']);
     assert.equal(run.code, 2);
     assert.match(run.stderr, /1 of 3 images .* cannot be decoded:\n {2}- broken\.jpg/);
   });
@@ -146,13 +118,11 @@ describe('run-all on the fake backend', () => {
     const slow = join(tmp.dir, 'slow.json');
     await writeFile(slow, JSON.stringify({ ...JSON.parse(await readFile(config, 'utf8')), search: { holdS: 30, maxHoldS: 30 } }));
     let sent = false;
-    const run = await runAll(['--config', slow, '--results-dir', join(tmp.dir, 'aborted'), '--no-report'], {
-      onStderr: (s, kill) => {
-        if (!sent && /users [1-9]/.test(s)) {
-          sent = true;
-          kill();
-        }
-      },
+    const run = await fakeRun(['--config', slow, '--results-dir', join(tmp.dir, 'aborted'), '--no-report'], (s, child) => {
+      if (!sent && /users [1-9]/.test(s)) {
+        sent = true;
+        child.kill('SIGTERM');
+      }
     });
     assert.equal(run.code, 3, run.stderr);
     assert.match(run.stderr, /^aborted: /m);
