@@ -4,22 +4,17 @@
  * 0-1, letterboxed in the centre with grey 114.
  */
 import { rank3, type FamilyConfig } from './config.js';
-import type { Candidate, ModelFamily, OutputTensor } from './types.js';
+import type { Candidate, InputSpec, ModelFamily, OutputTensor } from './types.js';
+
+/** The input every Ultralytics export expects (detection and pose alike). */
+export function ultralyticsInput(name: string, width: number, height: number): InputSpec {
+  return { name, width, height, resize: 'letterbox-center', padValue: 114, channelOrder: 'RGB', layout: 'NCHW', dtype: 'float32', scale: 1 / 255 };
+}
 
 export function createYolov8(config: FamilyConfig): ModelFamily {
   return {
     family: 'yolov8',
-    input: {
-      name: config.inputName,
-      width: config.width,
-      height: config.height,
-      resize: 'letterbox-center',
-      padValue: 114,
-      channelOrder: 'RGB',
-      layout: 'NCHW',
-      dtype: 'float32',
-      scale: 1 / 255,
-    },
+    input: ultralyticsInput(config.inputName, config.width, config.height),
     outputName: config.outputName,
     labels: config.labels,
     decode: decodeYolov8,

@@ -4,7 +4,8 @@
  * their keypoints at once.
  */
 import ort from 'onnxruntime-node';
-import { preprocess, type InputSpec } from '../families/index.js';
+import { preprocess } from '../families/index.js';
+import { ultralyticsInput } from '../families/yolov8.js';
 import { fixedDim, type LoadedSession } from './session.js';
 import type { PoseEstimator, PoseResult } from './types.js';
 import { decodeYoloPose, isYoloPoseShape } from './yolo-pose-decode.js';
@@ -26,17 +27,7 @@ export function isYoloPoseModel(loaded: LoadedSession): boolean {
 
 export function createYoloPoseEstimator(loaded: LoadedSession, opts: YoloPoseOptions): PoseEstimator {
   const { session, input: inInfo, output: outInfo } = loaded;
-  const input: InputSpec = {
-    name: inInfo.name,
-    width: fixedDim(inInfo.shape, 3) ?? DEFAULT_SIZE,
-    height: fixedDim(inInfo.shape, 2) ?? DEFAULT_SIZE,
-    resize: 'letterbox-center',
-    padValue: 114,
-    channelOrder: 'RGB',
-    layout: 'NCHW',
-    dtype: 'float32',
-    scale: 1 / 255,
-  };
+  const input = ultralyticsInput(inInfo.name, fixedDim(inInfo.shape, 3) ?? DEFAULT_SIZE, fixedDim(inInfo.shape, 2) ?? DEFAULT_SIZE);
 
   return {
     kind: 'yolo-pose',

@@ -31,7 +31,8 @@ export interface SyntheticPerson {
 /** Keypoint k sits at (x, y) = (0.3 + 0.025 k, 0.1 + 0.05 k) of its crop. */
 export const keypointInCrop = (k: number): { x: number; y: number } => ({ x: 0.3 + 0.025 * k, y: 0.1 + 0.05 * k });
 
-function detectorGraph(people: readonly SyntheticPerson[]): Uint8Array {
+/** A yolov8-shaped person detector (DET_SIZE input) that always answers `people`, in input pixels. */
+export function detectorGraph(people: readonly SyntheticPerson[]): Uint8Array {
   const channels = 84;
   const rows = new Float32Array(channels * people.length);
   people.forEach((p, i) => {

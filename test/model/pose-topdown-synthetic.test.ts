@@ -16,8 +16,8 @@ import { OnnxGraphBuilder } from '../../model/onnx/graph.js';
 import { createPoseEstimator, KEYPOINT_COUNT, type PoseEstimator } from '../../model/pose/index.js';
 import { createSinglePoseModel, SINGLE_POSE_VALUES } from '../../model/pose/movenet.js';
 import { openSession } from '../../model/pose/session.js';
+import { detectorGraph } from '../helpers/service-pose.js';
 
-const DET = 64;
 const KP = 192;
 const IMAGE = 128; // letterboxed into the 64×64 detector input at scale 0.5, no padding
 
@@ -29,25 +29,6 @@ const PEOPLE = [
 /** Keypoint k sits at (y, x) = (0.1 + 0.05 k, 0.3 + 0.025 k) of the crop. */
 const kpY = (k: number) => 0.1 + 0.05 * k;
 const kpX = (k: number) => 0.3 + 0.025 * k;
-
-function detectorModel(): Uint8Array {
-  const channels = 84;
-  const base = new Float32Array(channels * PEOPLE.length);
-  PEOPLE.forEach((p, i) => {
-    [p.cx, p.cy, p.w, p.h, p.score].forEach((v, c) => {
-      base[c * PEOPLE.length + i] = v;
-    });
-  });
-  return new OnnxGraphBuilder('synthetic_detector')
-    .input('images', [1, 3, DET, DET])
-    .initializer('base', base, [1, channels, PEOPLE.length])
-    .initializer('zero', new Float32Array([0]), [1])
-    .node('ReduceMean', ['images'], ['mean'], { axes: [1, 2, 3], keepdims: 0 })
-    .node('Mul', ['mean', 'zero'], ['nothing'])
-    .node('Add', ['base', 'nothing'], ['output0'])
-    .output('output0', [1, channels, PEOPLE.length])
-    .toBytes({ 'clouddetect.family': 'yolov8' });
-}
 
 /** @param batch a fixed 1, or a symbolic name for a batchable model */
 function keypointModel(batch: 1 | string): Uint8Array {
@@ -92,7 +73,7 @@ let picture: Buffer;
 
 before(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'pose-topdown-'));
-  await writeFile(path.join(dir, 'detector.onnx'), detectorModel());
+  await writeFile(path.join(dir, 'detector.onnx'), detectorGraph(PEOPLE));
   await writeFile(path.join(dir, 'movenet.onnx'), keypointModel(1));
   await writeFile(path.join(dir, 'movenet-batch.onnx'), keypointModel('batch'));
   estimator = await createPoseEstimator({
