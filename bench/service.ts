@@ -6,18 +6,19 @@
  * session.run images/s with the same thread count; the ratio served/raw is
  * the serving overhead (decode, HTTP, JSON, queue).
  *
- * Env: BENCH_SECONDS per level (default 3), MODEL_PATH, IMAGES_DIR.
+ * Env: BENCH_SECONDS per level (default 3), MODEL_PATH (default: model/default.onnx and, when
+ * installed, model/yolov8n_int8.onnx), IMAGES_DIR.
  * `--raw <model>` is the child mode that measures the baseline.
  */
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { loadModelFamily, preprocess } from '../model/families/index.js';
 import { readCpuLimit } from '../service/cgroup-cpu.js';
 import { openRunner } from '../service/infer.js';
 import { Timings } from '../service/timing.js';
 import { cpuBox, repoRoot, spawnIn, type CpuBox } from './lib/cgroup.js';
-import { fmt, imageBody as body, imagesIn, load } from './lib/load.js';
+import { fmt, imageBody as body, imagesIn, load, stageBreakdown } from './lib/load.js';
 import { peakRssMiB, startReplica, type Replica } from './lib/replica.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -60,6 +61,7 @@ async function rawBaseline(box: CpuBox, modelPath: string): Promise<number> {
 // ---- the replica under load ----------------------------------------------
 
 interface Row {
+  model: string;
   cpu: string;
   images: string;
   concurrency: number;
@@ -96,11 +98,26 @@ async function noisyBody(): Promise<string> {
   return JSON.stringify({ id: 'flood', image: jpeg.toString('base64') });
 }
 
+/**
+ * The served/raw ratio is bounded by inference / (decode + inference + the
+ * rest), so it depends on the model as much as on the service: besides the
+ * default, the bench measures the heavier installed YOLOv8n when MODEL_PATH
+ * does not pick one model.
+ */
+function modelsToMeasure(): string[] {
+  if (process.env.MODEL_PATH) return [process.env.MODEL_PATH];
+  const main = firstExisting([join(repoRoot, 'model/default.onnx'), resolve(repoRoot, '../shared/model/yolox_nano.onnx')]);
+  const heavier = firstExisting([join(repoRoot, 'model/yolov8n_int8.onnx')]);
+  return [main, heavier].filter((m): m is string => m !== undefined);
+}
+
+const BREAKDOWN_REQUESTS = 32;
+
 async function main(): Promise<void> {
-  const modelPath = process.env.MODEL_PATH ?? firstExisting([join(repoRoot, 'model/default.onnx'), resolve(repoRoot, '../shared/model/yolox_nano.onnx')]);
+  const models = modelsToMeasure();
   const dirs = process.env.IMAGES_DIR ? [process.env.IMAGES_DIR] : [join(repoRoot, 'inputfolder'), resolve(repoRoot, '../shared/inputfolder')];
   const files = dirs.map(imagesIn).find((list) => list.length > 0) ?? [];
-  if (!modelPath || files.length === 0) {
+  if (models.length === 0 || files.length === 0) {
     console.error('bench/service: needs a model (npm run model:install, or MODEL_PATH) and images (npm run images:install, or IMAGES_DIR)');
     process.exit(2);
   }
@@ -111,11 +128,12 @@ async function main(): Promise<void> {
     { name: `largest ${largestMeta.width}x${largestMeta.height}`, bodies: [body(largest, 0)] },
   ];
   const floodBody = await noisyBody();
-  console.log(`model ${modelPath}; ${SECONDS} s per level; load generator: autocannon in this process\n`);
+  console.log(`models ${models.join(', ')}; ${SECONDS} s per level; load generator: autocannon in this process\n`);
 
   const rows: Row[] = [];
   const summary: string[] = [];
-  for (const cores of [0.5, 1]) {
+  for (const modelPath of models) for (const cores of [0.5, 1]) {
+    const model = basename(modelPath);
     const box = cpuBox(cores);
     let replica: Replica | undefined;
     try {
@@ -126,14 +144,19 @@ async function main(): Promise<void> {
       for (const set of sets) {
         for (const c of LEVELS) {
           const r = await load(route, set.bodies, c, SECONDS);
-          rows.push({ cpu: box.label, images: set.name, concurrency: c, ...r, ratio: r.imagesPerS / raw });
+          rows.push({ model, cpu: box.label, images: set.name, concurrency: c, ...r, ratio: r.imagesPerS / raw });
         }
       }
+      const stages = await stageBreakdown(route, sets[0]!.bodies, BREAKDOWN_REQUESTS);
+      const named = ['queue', 'decode', 'inference', 'postprocess'].map((k) => [k, stages[k] ?? 0] as const);
+      const outside = (stages.total ?? 0) - named.reduce((sum, [, v]) => sum + v, 0);
       const rss = peakRssMiB(child.pid!);
       const flood = await load(route, [floodBody], FLOOD_CONNECTIONS, SECONDS * 2);
       const peak = box.memoryPeak();
       summary.push([
-        `${box.label}: raw session.run ${fmt(raw)} images/s; replica peak RSS ${fmt(rss, 0)} MiB under the levels above`,
+        `${model} at ${box.label}: raw session.run ${fmt(raw)} images/s; replica peak RSS ${fmt(rss, 0)} MiB under the levels above`,
+        `  one request alone (mean of ${BREAKDOWN_REQUESTS}, ms): ${named.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}, HTTP/JSON/base64 ${fmt(outside)};`
+          + ` served/raw can reach at most inference/total = ${fmt((stages.inference ?? 0) / (stages.total ?? NaN), 2)}`,
         `  flood (${FLOOD_CONNECTIONS} connections, ${fmt(floodBody.length / 2 ** 20)} MiB bodies, ${SECONDS * 2} s): statuses ${JSON.stringify(flood.statuses)},`,
         `  connection errors ${flood.errors - (flood.statuses[503] ?? 0)}, peak RSS ${fmt(peakRssMiB(child.pid!), 0)} MiB`
           + `${peak === undefined ? '' : `, cgroup peak ${fmt(peak / 2 ** 20, 0)} MiB`}, OOM kills ${box.oomKills() ?? 'unknown'}, replica alive: ${child.exitCode === null}`,
@@ -144,10 +167,10 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log('| cpu | images | conc | images/s | p50 ms | p95 ms | p99 ms | errors | served/raw |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| model | cpu | images | conc | images/s | p50 ms | p95 ms | p99 ms | errors | served/raw |');
+  console.log('|---|---|---|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.cpu} | ${r.images} | ${r.concurrency} | ${fmt(r.imagesPerS)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${r.errors} | ${fmt(r.ratio, 2)} |`);
+    console.log(`| ${r.model} | ${r.cpu} | ${r.images} | ${r.concurrency} | ${fmt(r.imagesPerS)} | ${fmt(r.p50, 0)} | ${fmt(r.p95, 0)} | ${fmt(r.p99, 0)} | ${r.errors} | ${fmt(r.ratio, 2)} |`);
   }
   console.log(`\n${summary.join('\n')}\nserved/raw goal: >= 0.9 at the best concurrency`);
 }

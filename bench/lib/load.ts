@@ -63,3 +63,17 @@ export function imageBody(file: string, i: number): string {
 export function fmt(n: number, digits = 1): string {
   return Number.isFinite(n) ? n.toFixed(digits) : '-';
 }
+
+/** Mean Server-Timing stages over `count` sequential requests: where one request's time goes when nothing waits. */
+export async function stageBreakdown(url: string, bodies: string[], count: number): Promise<Record<string, number>> {
+  const sums: Record<string, number> = {};
+  for (let i = 0; i < count; i++) {
+    const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: bodies[i % bodies.length]! });
+    await res.arrayBuffer();
+    for (const entry of (res.headers.get('server-timing') ?? '').split(',')) {
+      const match = /^\s*([\w-]+);dur=([\d.]+)/.exec(entry);
+      if (match) sums[match[1]!] = (sums[match[1]!] ?? 0) + Number(match[2]) / count;
+    }
+  }
+  return sums;
+}

@@ -5,7 +5,8 @@
 export type * from './types.js';
 export type { FamilyConfig } from './config.js';
 export { loadModelFamily, type LoadOptions } from './load.js';
-export { preprocess, ImageError, toTensor, type ImageErrorKind, type PreprocessOptions, type Preprocessed } from './preprocess.js';
+export { preprocess, ImageError, type ImageErrorKind, type PreprocessOptions, type Preprocessed } from './preprocess.js';
+export { toTensor, type RgbImage } from './to-tensor.js';
 export { toDetections, type DetectionOptions } from './detections.js';
 export { placementFor, resizedSize } from './placement.js';
 export { nms, iou } from './nms.js';

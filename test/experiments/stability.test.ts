@@ -3,16 +3,19 @@ import { test } from 'node:test';
 import { holdIsDone, isSteady, type HoldRule } from '../../experiments/load/stability.js';
 import { residualThink, seededRng } from '../../experiments/load/rng.js';
 
-test('steady: the last three windows within 10 %, whatever came before', () => {
+test('steady: the last three windows within 10 % or within counting noise, whatever came before', () => {
   const cases: Array<[number[], number, boolean, string]> = [
-    [[100, 100, 100], 1, true, 'flat'],
-    [[100, 105, 96], 1, true, 'within 10 %'],
-    [[100, 100, 80], 1, false, 'last window drops 20 %'],
-    [[10, 50, 100, 100, 100], 1, true, 'warm-up before the last three windows is ignored'],
-    [[100, 100], 1, false, 'fewer than three windows'],
+    [[1000, 1000, 1000], 1, true, 'flat'],
+    [[1000, 1050, 960], 1, true, 'within 10 %'],
+    [[1000, 1000, 800], 1, false, 'last window drops 20 %, far beyond counting noise'],
+    [[100, 500, 1000, 1000, 1000], 1, true, 'warm-up before the last three windows is ignored'],
+    [[1000, 1000], 1, false, 'fewer than three windows'],
     [[0, 0, 0], 1, false, 'an empty window is never steady'],
-    [[50, 50, 60, 40, 50, 50], 2, true, '2 s windows even out per-second noise'],
-    [[50, 50, 60, 40, 50, 50], 1, false, 'the same seconds as 1 s windows vary 40 %'],
+    [[500, 500, 600, 400, 500, 500], 2, true, '2 s windows even out per-second noise'],
+    [[500, 500, 600, 400, 500, 500], 1, false, 'the same seconds as 1 s windows vary 40 %'],
+    [[16, 20, 13], 1, true, 'a few requests a second: 43 % spread, but no more than Poisson noise'],
+    [[16, 24, 8], 1, false, 'a few requests a second halving: more than counting noise explains'],
+    [[16, 16, 0], 1, false, 'an empty window stays unsteady at low rates too'],
   ];
   for (const [counts, windowS, expected, why] of cases) assert.equal(isSteady(counts, windowS, 0.1), expected, why);
 });
