@@ -8,8 +8,9 @@
  * large images, any file libjpeg-turbo refuses) goes through sharp, which
  * also gives the canonical error for broken input.
  *
- * Both paths ignore embedded ICC profiles and read the stored values, as
- * OpenCV does in the pipelines these models were trained and checked with.
+ * Both paths ignore embedded ICC profiles of RGB images and read the stored
+ * values, as OpenCV does in the pipelines these models were trained and
+ * checked with.
  */
 import jpegTurbo from '@julusian/jpeg-turbo';
 import sharp, { type Metadata } from 'sharp';
@@ -55,7 +56,7 @@ export async function preprocess(image: Buffer, input: InputSpec, opts: Preproce
   const meta = await header(image, opts.maxPixels);
   const { width: srcWidth, height: srcHeight } = meta.autoOrient;
   const placement = placementFor(srcWidth, srcHeight, input);
-  const pixels = (fastPathFits(meta) ? await decodeJpeg(image) : undefined) ?? (await resizeWithSharp(image, placement, input, opts.maxPixels));
+  const pixels = (fastPathFits(meta) ? await decodeJpeg(image) : undefined) ?? (await resizeWithSharp(image, meta, placement, input, opts.maxPixels));
   const dims = input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3];
   return { tensor: toTensor(pixels, placement, input), dims, placement };
 }
@@ -96,13 +97,17 @@ async function decodeJpeg(image: Buffer): Promise<RgbImage | undefined> {
   }
 }
 
-/** sharp's pipeline to interleaved RGB at the placed size (rotation, alpha over the pad colour, colour space). */
-async function resizeWithSharp(image: Buffer, placement: Placement, input: InputSpec, maxPixels: number): Promise<RgbImage> {
+/**
+ * sharp's pipeline to interleaved RGB at the placed size (rotation, alpha over
+ * the pad colour, colour space). A CMYK image keeps its profile: without it
+ * there is no faithful way to RGB.
+ */
+async function resizeWithSharp(image: Buffer, meta: Metadata, placement: Placement, input: InputSpec, maxPixels: number): Promise<RgbImage> {
   const { width, height } = resizedSize(placement);
   const pad = { r: input.padValue, g: input.padValue, b: input.padValue };
   let data: Buffer;
   try {
-    data = await sharp(image, { limitInputPixels: maxPixels, autoOrient: true, ignoreIcc: true, failOn: 'error' })
+    data = await sharp(image, { limitInputPixels: maxPixels, autoOrient: true, ignoreIcc: meta.space !== 'cmyk', failOn: 'error' })
       .resize(width, height, { fit: 'fill', kernel: 'linear' })
       .flatten({ background: pad })
       .toColourspace('srgb')

@@ -112,3 +112,27 @@ test('a uint8 input with a scale is a programming error, not an image error', as
   const png = await halves(4, 4).png().toBuffer();
   await assert.rejects(preprocess(png, spec({ dtype: 'uint8', scale: 0.5 }), big), RangeError);
 });
+
+test('every JPEG flavour lands as the same RGB: plain, progressive, greyscale, CMYK, with an ICC profile', async () => {
+  const input = spec({ resize: 'letterbox-topleft', scale: 1 });
+  const base = halves(40, 20);
+  const flavours: Array<[string, Buffer]> = [
+    ['baseline 4:2:0', await base.clone().jpeg({ quality: 95 }).toBuffer()],
+    ['progressive 4:4:4', await base.clone().jpeg({ quality: 95, progressive: true, chromaSubsampling: '4:4:4' }).toBuffer()],
+    ['CMYK', await base.clone().toColourspace('cmyk').jpeg({ quality: 95 }).toBuffer()],
+    ['Display P3 profile', await base.clone().withIccProfile('p3').jpeg({ quality: 95 }).toBuffer()],
+  ];
+  for (const [name, jpeg] of flavours) {
+    const { tensor } = await preprocess(jpeg, input, big);
+    const [r1, , b1] = pixel(tensor, input, 5, 10);
+    const [r2, , b2] = pixel(tensor, input, 35, 10);
+    // Pure sRGB blue is outside the CMYK gamut and comes back darker, so "blue" is judged by margin.
+    assert.ok(r1! > 200 && b1! < 60, `${name}: left should be red, got ${pixel(tensor, input, 5, 10)}`);
+    assert.ok(b2! > r2! + 80, `${name}: right should be blue, got ${pixel(tensor, input, 35, 10)}`);
+    assert.deepEqual(pixel(tensor, input, 5, 30), [114, 114, 114], `${name}: padding`);
+  }
+  const grey = await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 90, g: 90, b: 90 } } }).toColourspace('b-w').jpeg().toBuffer();
+  assert.equal((await sharp(grey).metadata()).channels, 1);
+  const [g0, g1, g2] = pixel((await preprocess(grey, input, big)).tensor, input, 3, 3);
+  assert.ok(Math.abs(g0! - 90) <= 2 && g0 === g1 && g1 === g2, `grey JPEG: ${g0},${g1},${g2}`);
+});
