@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Cgroup } from '../../experiments/deploy/local/cgroup.js';
 import { createPicker } from '../../experiments/deploy/local/pick.js';
 import { Flow, Link } from '../../experiments/deploy/local/wan-link.js';
 import { countersV1, countersV2, cpuMax, layoutFromMountinfo, parseProcCgroup } from '../../experiments/deploy/local/cgroup-files.js';
@@ -105,4 +109,27 @@ test('options are validated with one readable error', () => {
   assert.throws(() => resolveOptions({ ...options, wan: { rttMs: 10, jitterMs: 8, bandwidthMbit: 1 } }), /jitterMs/);
   const resolved = resolveOptions({ ...options, replicaCommand: undefined });
   assert.deepEqual(resolved.replicaCommand.slice(-1), ['service/main.ts']);
+});
+
+test('cgroup v2: one group in the unified tree gets cpu.max, memory.max and no swap, and its counters are read from there', async () => {
+  const root = await mkdtemp(path.join(tmpdir(), 'fake-cgroup2-'));
+  try {
+    const host = { layout: { version: 'v2' as const, mounts: { cpu: root, cpuacct: root, memory: root } }, parents: { cpu: root, cpuacct: root, memory: root } };
+    const group = await Cgroup.create(host, 'clouddetect-test-r0', { cpu: 0.5, memoryMi: 512 });
+    const dir = path.join(root, 'clouddetect-test-r0');
+    assert.equal(await readFile(path.join(dir, 'cpu.max'), 'utf8'), '50000 100000');
+    assert.equal(await readFile(path.join(dir, 'memory.max'), 'utf8'), String(512 * 2 ** 20));
+    assert.equal(await readFile(path.join(dir, 'memory.swap.max'), 'utf8'), '0');
+    assert.deepEqual(group.procsFiles(), [path.join(dir, 'cgroup.procs')]);
+    await writeFile(path.join(dir, 'cpu.stat'), 'usage_usec 2000000\nnr_throttled 4\nthrottled_usec 250000\n');
+    await writeFile(path.join(dir, 'memory.peak'), String(300 * 2 ** 20));
+    await writeFile(path.join(dir, 'memory.events'), 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n');
+    assert.deepEqual(await group.counters(), countersV2({
+      cpuStat: 'usage_usec 2000000\nnr_throttled 4\nthrottled_usec 250000\n',
+      memoryPeak: String(300 * 2 ** 20),
+      memoryEvents: 'low 0\nhigh 0\nmax 0\noom 0\noom_kill 0\n',
+    }));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 });
