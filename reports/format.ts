@@ -23,6 +23,11 @@ export function pct(fraction: number, digits = 1): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }
 
+/** Requests per second: one decimal, as in Table 3. */
+export function qps(x: number): string {
+  return x.toFixed(1);
+}
+
 export function count(n: number): string {
   return n.toLocaleString('en-US');
 }

@@ -10,13 +10,15 @@ import * as f from './format.js';
 import { WORDS, type Lang } from './terms.js';
 
 export interface Observation {
-  kind: 'scaling' | 'gap' | 'variability' | 'decided' | 'capacity' | 'invalid' | 'balance' | 'replicas';
+  kind: 'scaling' | 'throughput' | 'gap' | 'variability' | 'decided' | 'capacity' | 'invalid' | 'balance' | 'replicas';
   text: string;
 }
 
 const en = {
   scaling: (loc: string, lo: number, a: number, hi: number, b: number, speedup: number, eff: number) =>
     `${loc}: max users went from ${f.users(a)} with ${lo} pod${lo > 1 ? 's' : ''} to ${f.users(b)} with ${hi} pods, a ${f.ratio(speedup)} increase, or ${f.pct(eff, 0)} of ideal linear scaling.`,
+  throughput: (loc: string, lo: number, hi: number, du: number, dq: number, qa: number, qb: number, ma: number, mb: number) =>
+    `${loc}: from ${lo} to ${hi} pods, max users rose ${f.pct(du, 0)} while throughput at max users rose ${f.pct(dq, 0)} (${f.qps(qa)} → ${f.qps(qb)} requests/s) and the mean response time went from ${f.ms(ma)} to ${f.ms(mb)} ms.`,
   gap: (near: string, far: string, du: number, rel: number, dms: number, k: number) =>
     `Averaged over the ${k} pod counts measured at both locations, the ${far} sustained ${f.users(Math.abs(du))} ${du >= 0 ? 'fewer' : 'more'} users than the ${near} (${f.pct(Math.abs(rel), 0)}) and its average response time was ${f.ms(Math.abs(dms))} ms ${dms >= 0 ? 'higher' : 'lower'}.`,
   variability: (pods: number, loc: string, mean: number, sd: number, cv: number, n: number) =>
@@ -40,6 +42,8 @@ type Phrases = typeof en;
 const zh: Phrases = {
   scaling: (loc: string, lo: number, a: number, hi: number, b: number, speedup: number, eff: number) =>
     `${loc}：最大用户数从 ${lo} 个 Pod 时的 ${f.users(a)} 增至 ${hi} 个 Pod 时的 ${f.users(b)}，提升 ${f.ratio(speedup)}，为理想线性扩展的 ${f.pct(eff, 0)}。`,
+  throughput: (loc: string, lo: number, hi: number, du: number, dq: number, qa: number, qb: number, ma: number, mb: number) =>
+    `${loc}：从 ${lo} 个 Pod 到 ${hi} 个 Pod，最大用户数增加 ${f.pct(du, 0)}，而最大用户数下的吞吐量只增加 ${f.pct(dq, 0)}（${f.qps(qa)} → ${f.qps(qb)} 请求/秒），平均响应时间从 ${f.ms(ma)} ms 变为 ${f.ms(mb)} ms。`,
   gap: (near: string, far: string, du: number, rel: number, dms: number, k: number) =>
     `在两个位置都测量的 ${k} 种 Pod 数下平均，${far}比${near}${du >= 0 ? '少' : '多'}承载 ${f.users(Math.abs(du))} 个用户（${f.pct(Math.abs(rel), 0)}），平均响应时间${dms >= 0 ? '高' : '低'} ${f.ms(Math.abs(dms))} ms。`,
   variability: (pods: number, loc: string, mean: number, sd: number, cv: number, n: number) =>
@@ -72,6 +76,24 @@ function scaling(data: ReportData, p: Phrases, loc: Location, name: string): Obs
   const speedup = last.maxUsers.mean / first.maxUsers.mean;
   const eff = speedup / (last.replicas / first.replicas);
   return { kind: 'scaling', text: p.scaling(name, first.replicas, first.maxUsers.mean, last.replicas, last.maxUsers.mean, speedup, eff) };
+}
+
+/**
+ * The first step up in pods where max users kept growing but throughput at
+ * max users grew less than half as much: more users were held, not served
+ * faster, which Table 1 alone does not show.
+ */
+function throughput(data: ReportData, p: Phrases, loc: Location, name: string): Observation | null {
+  const cells = data.pods.map((pods) => cellAt(data, pods, loc)).filter((c): c is Cell => c !== null && c.maxUsers.n > 0 && c.qps.avg > 0);
+  for (let i = 1; i < cells.length; i++) {
+    const [a, b] = [cells[i - 1]!, cells[i]!];
+    const du = b.maxUsers.mean / a.maxUsers.mean - 1;
+    const dq = b.qps.avg / a.qps.avg - 1;
+    if (du >= 0.25 && dq < du / 2) {
+      return { kind: 'throughput', text: p.throughput(name, a.replicas, b.replicas, du, dq, a.qps.avg, b.qps.avg, a.avgResponseMs.mean, b.avgResponseMs.mean) };
+    }
+  }
+  return null;
 }
 
 function gap(data: ReportData, p: Phrases, names: Record<Location, string>): Observation | null {
@@ -128,6 +150,7 @@ export function observe(data: ReportData, lang: Lang): Observation[] {
   const capacity = cells.filter((c) => c.capacityBound);
   const out: (Observation | null)[] = [
     ...data.locations.map((loc) => scaling(data, p, loc, names[loc])),
+    ...data.locations.map((loc) => throughput(data, p, loc, names[loc])),
     gap(data, p, names),
     variability(cells, p, names),
     ...decided(cells, p, names),

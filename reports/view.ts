@@ -78,7 +78,7 @@ function perCellRows(data: ReportData, w: (typeof WORDS)['en']) {
       const l = cell.latencyMs;
       return {
         p50: f.ms(l.p50), p95: f.ms(l.p95), p99: f.ms(l.p99), max: f.ms(l.max),
-        qpsAvg: cell.qps.avg.toFixed(1), qpsMax: cell.qps.max.toFixed(1), total: f.count(cell.totalRequests), success: f.pct(cell.successRate, 1),
+        qpsAvg: f.qps(cell.qps.avg), qpsMax: f.qps(cell.qps.max), total: f.count(cell.totalRequests), success: f.pct(cell.successRate, 1),
       };
     }),
   }));
@@ -103,7 +103,8 @@ function setupText(view: ViewInput): string {
   const counts = view.data.trialsPerCell;
   const paths = view.data.locations.flatMap((loc) => {
     const cell = results.cells.find((c) => c.location === loc);
-    return cell ? [w.path(w.locations[loc], cell.network.description, f.ms(cell.network.rttMs), cell.network.bandwidthMbit)] : [];
+    const mbit = cell?.network.bandwidthMbit;
+    return cell ? [w.path(w.locations[loc], cell.network.description, f.ms(cell.network.rttMs), mbit == null ? null : Number(mbit.toFixed(1)))] : [];
   });
   return w.setup({
     ...t,

@@ -54,7 +54,7 @@ export async function runStudy(input: StudyInput): Promise<TrialResult[]> {
     for (const location of locations) {
       const endpoint = await backend.endpoint(location);
       const executor = await backend.executor(location);
-      log('cell.start', { replicas, location, endpoint: endpoint.url, path: endpoint.description });
+      log('cell.start', { replicas, location, endpoint: endpoint.url, path: endpoint.description, measured: endpoint.measured });
       for (let next = nextTrial(plan.config, replicas, location, recorded); next; next = nextTrial(plan.config, replicas, location, recorded)) {
         if (signal.aborted) throw new AbortedError();
         const planned = { id: trialId(replicas, location, next.trial), replicas, location, trial: next.trial };

@@ -81,3 +81,21 @@ test('replica restarts and OOM kills are summed per cell from the trials; none i
   b!.replicaStats[1]!.oomKilled = 1;
   assert.match(obs(run).find((o) => o.kind === 'replicas')!.text, /Replicas restarted or were OOM-killed in: 4 pods\/Master node \(3 restarts, 1 OOM kill\)\./);
 });
+
+test('a step where max users grows but throughput barely does is stated with both numbers and the latency', () => {
+  const run = loadFixtureRun();
+  const set = (pods: number, users: number, qps: number, meanMs: number) => {
+    const cell = run.results.cells.find((c) => c.replicas === pods && c.location === 'cluster')!;
+    cell.maxUsers = { ...cell.maxUsers, mean: users };
+    cell.qps = { ...cell.qps, avg: qps };
+    cell.avgResponseMs = { ...cell.avgResponseMs, mean: meanMs };
+  };
+  set(1, 30, 8.5, 1329);
+  set(2, 49, 15.7, 824);
+  set(4, 97, 31.6, 771);
+  set(8, 185, 37.3, 2465);
+  const text = obs(run).find((o) => o.kind === 'throughput' && o.text.startsWith('Master node'))!.text;
+  assert.equal(text, 'Master node: from 4 to 8 pods, max users rose 91% while throughput at max users rose 18% (31.6 → 37.3 requests/s) and the mean response time went from 771 to 2465 ms.');
+  set(8, 185, 60, 800);
+  assert.ok(!obs(run).some((o) => o.kind === 'throughput' && o.text.startsWith('Master node')), 'throughput that keeps up is not remarked on');
+});

@@ -40,7 +40,6 @@ export interface LocationContext {
 
 const Measured = z.object({ rttMs: z.number().nonnegative(), bandwidthMbit: z.number().positive().nullable() });
 
-const fmt = (n: number) => (n >= 10 ? n.toFixed(1) : n.toFixed(2));
 
 export async function setUpLocation(location: Location, ctx: LocationContext): Promise<LocationSetup> {
   const balancerUrl = `http://127.0.0.1:${ctx.balancerPort}`;
@@ -50,7 +49,7 @@ export async function setUpLocation(location: Location, ctx: LocationContext): P
       endpoint: {
         location,
         url: balancerUrl,
-        description: `loopback to the balancer on this machine, measured RTT ${fmt(m.rttMs)} ms${ctx.limitsNote}`,
+        description: `loopback to the balancer on this machine${ctx.limitsNote}`,
         bandwidthMbit: null,
         measured: m,
       },
@@ -87,7 +86,6 @@ export async function setUpLocation(location: Location, ctx: LocationContext): P
     const m = await measureFrom(prefix, url, ctx);
     const { rttMs, jitterMs, bandwidthMbit } = ctx.wan;
     const configured = `${rttMs} ms RTT ±${jitterMs} ms, ${bandwidthMbit > 0 ? `${bandwidthMbit} Mbit/s` : 'unlimited bandwidth'}`;
-    const measured = `measured RTT ${fmt(m.rttMs)} ms${m.bandwidthMbit !== null ? `, ${fmt(m.bandwidthMbit)} Mbit/s` : ''}`;
     const where = netns
       ? `network namespace ${netns.name} (veth ${netns.nsIp} → ${netns.hostIp})`
       : 'loopback (no network namespace: not root)';
@@ -95,7 +93,7 @@ export async function setUpLocation(location: Location, ctx: LocationContext): P
       endpoint: {
         location,
         url,
-        description: `${where} + userspace WAN proxy, configured ${configured}; ${measured}${ctx.limitsNote}`,
+        description: `${where} + userspace WAN proxy, configured ${configured}${ctx.limitsNote}`,
         bandwidthMbit: bandwidthMbit > 0 ? bandwidthMbit : null,
         measured: m,
       },
