@@ -90,9 +90,11 @@ export async function runLoadJob(input: LoadJob, opts: RunJobOptions = {}): Prom
         opts.onProgress?.({ ...p, users, t: (performance.now() - jobStart) / 1000 }),
       );
       const failedEarly = job.stopOnFailure && records.some((r) => r.error);
-      // The last level's in-flight requests were sent under its load: wait for them (bounded by the timeout).
-      if ((isLast || failedEarly) && !signal.aborted) await pool.drain();
-      if (signal.aborted) await pool.abort();
+      // A failed level's verdict is in: its requests still queued at the service would only add
+      // seconds of waiting (the service drops a queued request whose client left), so they are cut.
+      // A passing last level waits for its in-flight requests (bounded by the timeout): any may still fail.
+      if (failedEarly || signal.aborted) await pool.abort();
+      else if (isLast) await pool.drain();
       const durationS = (performance.now() - levelStart) / 1000;
       const step = buildStep({
         users,
