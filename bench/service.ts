@@ -10,23 +10,19 @@
  * installed, model/yolov8n_int8.onnx), IMAGES_DIR.
  * `--raw <model>` is the child mode that measures the baseline.
  */
-import { existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { loadModelFamily, preprocess } from '../model/families/index.js';
 import { readCpuLimit } from '../service/cgroup-cpu.js';
 import { openRunner } from '../service/infer.js';
 import { Timings } from '../service/timing.js';
 import { cpuBox, repoRoot, spawnIn, type CpuBox } from './lib/cgroup.js';
-import { fmt, imageBody as body, imagesIn, load, stageBreakdown } from './lib/load.js';
+import { benchImages, defaultModel, firstExisting, fmt, imageBody as body, load, stageBreakdown } from './lib/load.js';
 import { peakRssMiB, startReplica, type Replica } from './lib/replica.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const LEVELS = [1, 2, 4, 8];
 
-function firstExisting(paths: string[]): string | undefined {
-  return paths.find((p) => existsSync(p));
-}
 
 // ---- child mode: raw session.run throughput -------------------------------
 
@@ -106,7 +102,7 @@ async function noisyBody(): Promise<string> {
  */
 function modelsToMeasure(): string[] {
   if (process.env.MODEL_PATH) return [process.env.MODEL_PATH];
-  const main = firstExisting([join(repoRoot, 'model/default.onnx'), resolve(repoRoot, '../shared/model/yolox_nano.onnx')]);
+  const main = defaultModel();
   const heavier = firstExisting([join(repoRoot, 'model/yolov8n_int8.onnx')]);
   return [main, heavier].filter((m): m is string => m !== undefined);
 }
@@ -115,8 +111,7 @@ const BREAKDOWN_REQUESTS = 32;
 
 async function main(): Promise<void> {
   const models = modelsToMeasure();
-  const dirs = process.env.IMAGES_DIR ? [process.env.IMAGES_DIR] : [join(repoRoot, 'inputfolder'), resolve(repoRoot, '../shared/inputfolder')];
-  const files = dirs.map(imagesIn).find((list) => list.length > 0) ?? [];
+  const files = benchImages();
   if (models.length === 0 || files.length === 0) {
     console.error('bench/service: needs a model (npm run model:install, or MODEL_PATH) and images (npm run images:install, or IMAGES_DIR)');
     process.exit(2);

@@ -5,8 +5,9 @@
  */
 import autocannon from 'autocannon';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { quantileSorted } from 'simple-statistics';
+import { repoRoot } from './cgroup.js';
 
 export interface LoadResult {
   /** 200s per second of the run */
@@ -49,6 +50,21 @@ export async function load(url: string, bodies: string[], connections: number, s
     errors: result.errors + result.timeouts + result.non2xx,
     statuses,
   };
+}
+
+/** The study's images: IMAGES_DIR, else inputfolder/, else ../shared/inputfolder/. */
+export function benchImages(): string[] {
+  const dirs = process.env.IMAGES_DIR ? [process.env.IMAGES_DIR] : [join(repoRoot, 'inputfolder'), resolve(repoRoot, '../shared/inputfolder')];
+  return dirs.map(imagesIn).find((list) => list.length > 0) ?? [];
+}
+
+/** The installed default model, else the shared YOLOX-Nano. */
+export function defaultModel(): string | undefined {
+  return firstExisting([join(repoRoot, 'model/default.onnx'), resolve(repoRoot, '../shared/model/yolox_nano.onnx')]);
+}
+
+export function firstExisting(paths: string[]): string | undefined {
+  return paths.find((p) => existsSync(p));
 }
 
 export function imagesIn(dir: string): string[] {

@@ -2,9 +2,9 @@
  * Encoded image → network input tensor. The header is read first (size after
  * EXIF rotation, pixel limit). Upright RGB or grey JPEGs, nearly every photo
  * a client sends, are decoded by libjpeg-turbo directly and resampled in the
- * same pass that writes the tensor: sharp's pipeline costs about four times
- * the CPU of the bare decode for a 640×480 photo, a third of a small model's
- * inference. Everything else (EXIF rotation, CMYK, alpha, PNG/WebP/…, very
+ * same pass that writes the tensor: sharp spends about three times
+ * libjpeg-turbo's CPU on the decode alone (`npm run bench -- preprocess`),
+ * which under a 0.5 CPU quota competes with a small model's inference. Everything else (EXIF rotation, CMYK, alpha, PNG/WebP/…, very
  * large images, any file libjpeg-turbo refuses) goes through sharp, which
  * also gives the canonical error for broken input.
  *

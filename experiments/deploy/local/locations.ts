@@ -40,7 +40,6 @@ export interface LocationContext {
 
 const Measured = z.object({ rttMs: z.number().nonnegative(), bandwidthMbit: z.number().positive().nullable() });
 
-
 export async function setUpLocation(location: Location, ctx: LocationContext): Promise<LocationSetup> {
   const balancerUrl = `http://127.0.0.1:${ctx.balancerPort}`;
   if (location === 'cluster') {
