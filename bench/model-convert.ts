@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
 import { convertDarknet, convertDarknetFiles } from '../model/convert.js';
 import { parseNetwork } from '../model/darknet/network.js';
 import { randomWeights } from '../model/darknet/random-weights.js';
@@ -18,7 +18,6 @@ const RUNS = 5;
 const GOAL_MS = 2000;
 const GOAL_SIZE_RATIO = 1.01;
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const cfgPath = path.resolve(repoRoot, '../shared/model/yolov3-tiny.cfg');
 const namesPath = path.resolve(repoRoot, '../shared/model/coco.names');
 if (!existsSync(cfgPath) || !existsSync(namesPath)) {

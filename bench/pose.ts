@@ -18,7 +18,8 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { cpuBox, repoRoot, type CpuBox } from './lib/cgroup.js';
+import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
+import { cpuBox, type CpuBox } from './lib/cgroup.js';
 import { fmt, imageBody, imagesIn, load, type LoadResult } from './lib/load.js';
 import { peakRssMiB, startReplica, type Replica } from './lib/replica.js';
 
@@ -39,22 +40,22 @@ interface Measured {
 
 /** Runs `work` against a fresh replica in its own box, then reports its memory and stops it. */
 async function inBox(tag: string, env: Record<string, string>, work: (url: string) => Promise<Map<number, LoadResult>>): Promise<Measured & { box: CpuBox }> {
-  const box = cpuBox(CORES, tag);
+  const box = await cpuBox(CORES, tag);
   let replica: Replica | undefined;
   try {
     replica = await startReplica(box, env);
     const levels = await work(replica.url);
-    const peak = box.memoryPeak();
+    const peak = await box.memoryPeak();
     const memory = [
       `peak RSS ${fmt(peakRssMiB(replica.child.pid!), 0)} MiB`,
       peak === undefined ? undefined : `cgroup peak ${fmt(peak / 2 ** 20, 0)} MiB`,
-      `OOM kills ${box.oomKills() ?? 'unknown'}`,
+      `OOM kills ${(await box.oomKills()) ?? 'unknown'}`,
       `alive: ${replica.child.exitCode === null}`,
     ].filter(Boolean).join(', ');
     return { levels, memory, box };
   } finally {
     await replica?.stop();
-    box.remove();
+    await box.remove();
   }
 }
 

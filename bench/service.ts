@@ -13,10 +13,11 @@
 import { basename, join } from 'node:path';
 import sharp from 'sharp';
 import { loadModelFamily, preprocess } from '../model/families/index.js';
-import { readCpuLimit } from '../service/cgroup-cpu.js';
+import { readCpuLimit } from '../lib/cgroup/own-limits.js';
 import { openRunner } from '../service/infer.js';
 import { Timings } from '../service/timing.js';
-import { cpuBox, repoRoot, spawnIn, type CpuBox } from './lib/cgroup.js';
+import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
+import { cpuBox, spawnIn, type CpuBox } from './lib/cgroup.js';
 import { benchImages, defaultModel, firstExisting, fmt, imageBody as body, load, stageBreakdown } from './lib/load.js';
 import { peakRssMiB, startReplica, type Replica } from './lib/replica.js';
 
@@ -129,7 +130,7 @@ async function main(): Promise<void> {
   const summary: string[] = [];
   for (const modelPath of models) for (const cores of [0.5, 1]) {
     const model = basename(modelPath);
-    const box = cpuBox(cores);
+    const box = await cpuBox(cores);
     let replica: Replica | undefined;
     try {
       const raw = await rawBaseline(box, modelPath);
@@ -147,18 +148,18 @@ async function main(): Promise<void> {
       const outside = (stages.total ?? 0) - named.reduce((sum, [, v]) => sum + v, 0);
       const rss = peakRssMiB(child.pid!);
       const flood = await load(route, [floodBody], FLOOD_CONNECTIONS, SECONDS * 2);
-      const peak = box.memoryPeak();
+      const peak = await box.memoryPeak();
       summary.push([
         `${model} at ${box.label}: raw session.run ${fmt(raw)} images/s; replica peak RSS ${fmt(rss, 0)} MiB under the levels above`,
         `  one request alone (mean of ${BREAKDOWN_REQUESTS}, ms): ${named.map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}, HTTP/JSON/base64 ${fmt(outside)};`
           + ` served/raw can reach at most inference/total = ${fmt((stages.inference ?? 0) / (stages.total ?? NaN), 2)}`,
         `  flood (${FLOOD_CONNECTIONS} connections, ${fmt(floodBody.length / 2 ** 20)} MiB bodies, ${SECONDS * 2} s): statuses ${JSON.stringify(flood.statuses)},`,
         `  connection errors ${flood.errors - (flood.statuses[503] ?? 0)}, peak RSS ${fmt(peakRssMiB(child.pid!), 0)} MiB`
-          + `${peak === undefined ? '' : `, cgroup peak ${fmt(peak / 2 ** 20, 0)} MiB`}, OOM kills ${box.oomKills() ?? 'unknown'}, replica alive: ${child.exitCode === null}`,
+          + `${peak === undefined ? '' : `, cgroup peak ${fmt(peak / 2 ** 20, 0)} MiB`}, OOM kills ${(await box.oomKills()) ?? 'unknown'}, replica alive: ${child.exitCode === null}`,
       ].join('\n'));
     } finally {
       await replica?.stop();
-      box.remove();
+      await box.remove();
     }
   }
 

@@ -11,8 +11,8 @@ import { Command, InvalidArgumentError } from 'commander';
 import { convertDarknetFiles } from './convert.js';
 import { randomWeights } from './darknet/random-weights.js';
 import { fetchDarknet, installDefaultModel, OFFICIAL_URLS } from './install.js';
+import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 function integer(flag: string, min: number) {
   return (value: string): number => {

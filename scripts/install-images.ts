@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { z } from 'zod';
 import { copyVerified, downloadVerified } from '../model/fetch.js';
+import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
 
 export const DEFAULT_BASE_URL = 'http://images.cocodataset.org/val2017';
 
@@ -106,7 +107,6 @@ async function provide(name: string, opts: InstallImagesOptions): Promise<Outcom
 }
 
 async function main(): Promise<void> {
-  const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
   const dir = join(repoRoot, 'inputfolder');
   const idsFile = join(dir, 'coco-ids.txt');
   const ids = parseIds(await readFile(idsFile, 'utf8'), idsFile);

@@ -1,90 +1,55 @@
 /**
  * A pod-like box for benchmark processes: a CPU quota and a 512 MiB memory
- * limit in a fresh cgroup (v1 hierarchies or v2), entered by a shell prefix
- * before exec. Without root (or cgroups) the box says "NOT enforced" and
- * the process runs unconfined, so the numbers are still printed.
+ * limit in a fresh cgroup (lib/cgroup: v1 hierarchies or v2), joined before
+ * exec. Without root (or cgroups) the box says "NOT enforced" and the
+ * process runs unconfined, so the numbers are still printed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-export const repoRoot = resolve(fileURLToPath(import.meta.url), '../../..');
+import { Cgroup, probeCgroups } from '../../lib/cgroup/group.js';
+import { inCgroupCommand } from '../../lib/cgroup/join.js';
+import { REPO_ROOT } from '../../lib/repo-root.js';
 
 export interface CpuBox {
   label: string;
   cores: number;
-  /** shell prefix that moves the shell into the cgroup(s) before exec */
-  enter: string;
+  /** null when limits are not enforced */
+  cgroup: Cgroup | null;
   enforced: boolean;
   /** bytes the cgroup peaked at, when a memory limit is in force */
-  memoryPeak(): number | undefined;
+  memoryPeak(): Promise<number | undefined>;
   /** OOM kills in the cgroup, when known */
-  oomKills(): number | undefined;
-  remove(): void;
+  oomKills(): Promise<number | undefined>;
+  remove(): Promise<void>;
 }
 
 export const MEMORY_MI = 512;
 
 /** `tag` keeps the cgroup names of different benchmarks apart. */
-export function cpuBox(cores: number, tag = 'bench'): CpuBox {
-  const name = `clouddetect-${tag}-${process.pid}-${cores * 100}`;
-  const period = 100_000;
-  const quota = Math.round(cores * period);
-  const limitBytes = MEMORY_MI * 1024 * 1024;
+export async function cpuBox(cores: number, tag = 'bench', memoryMi = MEMORY_MI): Promise<CpuBox> {
   const label = `${cores} CPU`;
-  const made: string[] = [];
-  const mk = (dir: string): string => {
-    mkdirSync(dir);
-    made.push(dir);
-    return dir;
-  };
-  const remove = (): void => {
-    for (const dir of made.reverse()) rmdirSync(dir);
-  };
-  try {
-    if (existsSync('/sys/fs/cgroup/cpu/cpu.cfs_quota_us')) {
-      const cpu = mk(join('/sys/fs/cgroup/cpu', name));
-      writeFileSync(join(cpu, 'cpu.cfs_period_us'), String(period));
-      writeFileSync(join(cpu, 'cpu.cfs_quota_us'), String(quota));
-      const mem = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes') ? mk(join('/sys/fs/cgroup/memory', name)) : undefined;
-      if (mem) writeFileSync(join(mem, 'memory.limit_in_bytes'), String(limitBytes));
-      const read = (file: string): string | undefined => (mem ? readFileSync(join(mem, file), 'utf8') : undefined);
+  const probe = await probeCgroups();
+  if (probe.ok) {
+    try {
+      const cgroup = await Cgroup.create(probe.host, `clouddetect-${tag}-${process.pid}-${Math.round(cores * 100)}`, { cpu: cores, memoryMi });
       return {
-        label: mem ? `${label}, ${MEMORY_MI} Mi` : label,
+        label: `${label}, ${memoryMi} Mi`,
         cores,
-        enter: `echo $$ > ${cpu}/cgroup.procs && ${mem ? `echo $$ > ${mem}/cgroup.procs && ` : ''}`,
+        cgroup,
         enforced: true,
-        memoryPeak: () => (mem ? Number(read('memory.max_usage_in_bytes')) : undefined),
-        oomKills: () => (mem ? Number(/oom_kill (\d+)/.exec(read('memory.oom_control') ?? '')?.[1] ?? 0) : undefined),
-        remove,
+        memoryPeak: async () => (await cgroup.counters()).memoryPeakBytes,
+        oomKills: async () => (await cgroup.counters()).oomKills,
+        remove: () => cgroup.remove(),
       };
+    } catch (err) {
+      console.warn(`bench: cannot create a cgroup (${(err as Error).message.split('\n')[0]}); running ${label} unconfined`);
     }
-    if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
-      const dir = mk(join('/sys/fs/cgroup', name));
-      writeFileSync(join(dir, 'cpu.max'), `${quota} ${period}`);
-      const hasMem = existsSync(join(dir, 'memory.max'));
-      if (hasMem) writeFileSync(join(dir, 'memory.max'), String(limitBytes));
-      const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
-      return {
-        label: hasMem ? `${label}, ${MEMORY_MI} Mi` : label,
-        cores,
-        enter: `echo $$ > ${dir}/cgroup.procs && `,
-        enforced: true,
-        memoryPeak: () => (existsSync(join(dir, 'memory.peak')) ? Number(read('memory.peak')) : undefined),
-        oomKills: () => (hasMem ? Number(/oom_kill (\d+)/.exec(read('memory.events'))?.[1] ?? 0) : undefined),
-        remove,
-      };
-    }
-  } catch (err) {
-    remove();
-    console.warn(`bench: cannot create a cgroup (${(err as Error).message.split('\n')[0]}); running ${label} unconfined`);
-  }
-  return { label: `${label} (NOT enforced)`, cores, enter: '', enforced: false, memoryPeak: () => undefined, oomKills: () => undefined, remove: () => {} };
+  } else console.warn(`bench: no cgroups (${probe.reason}); running ${label} unconfined`);
+  const unknown = async (): Promise<undefined> => undefined;
+  return { label: `${label} (NOT enforced)`, cores, cgroup: null, enforced: false, memoryPeak: unknown, oomKills: unknown, remove: async () => {} };
 }
 
 /** `node --import tsx <args>` inside the box, from the repository root; stdout piped, stderr inherited. */
 export function spawnIn(box: CpuBox, args: string[], env: Record<string, string>): ChildProcess {
-  const cmd = [process.execPath, '--import', 'tsx', ...args].map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
-  return spawn('sh', ['-c', `${box.enter}exec ${cmd}`], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const [cmd, ...rest] = inCgroupCommand(box.cgroup, [process.execPath, '--import', 'tsx', ...args]);
+  return spawn(cmd!, rest, { cwd: REPO_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }

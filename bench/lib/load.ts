@@ -7,7 +7,7 @@ import autocannon from 'autocannon';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { quantileSorted } from 'simple-statistics';
-import { repoRoot } from './cgroup.js';
+import { REPO_ROOT as repoRoot } from '../../lib/repo-root.js';
 
 export interface LoadResult {
   /** 200s per second of the run */

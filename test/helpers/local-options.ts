@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LocalBackendOptions } from '../../experiments/deploy/local/index.js';
-import { CGROUP_PREFIX, findGroupDirs } from '../../experiments/deploy/local/cgroup.js';
+import { CGROUP_PREFIX, findGroupDirs } from '../../lib/cgroup/group.js';
 import { listLinks, listNetns } from '../../experiments/deploy/local/netns.js';
 import { markedProcesses, runTag } from '../../experiments/deploy/local/ownership.js';
 

@@ -19,8 +19,8 @@ import type { LoadExecutor } from '../backend.js';
 import { WORKER_PATH } from '../../load/spawn-worker.js';
 import type { LoadJob, LoadJobResult } from '../../load/types.js';
 import { Step } from '../../record/schema.js';
-import type { Cgroup } from './cgroup.js';
-import { inCgroupCommand } from './spawn-in-cgroup.js';
+import type { Cgroup } from '../../../lib/cgroup/group.js';
+import { inCgroupCommand } from '../../../lib/cgroup/join.js';
 
 // loose: fields the worker adds later pass through to the caller untouched
 const LoadJobResultSchema = z.looseObject({

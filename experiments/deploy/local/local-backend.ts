@@ -10,7 +10,7 @@ import type net from 'node:net';
 import path from 'node:path';
 import type { Backend, LoadExecutor, LocationEndpoint, ReplicaLog } from '../backend.js';
 import type { Location, ReplicaStats } from '../../record/schema.js';
-import { Cgroup, probeCgroups, type CgroupHost } from './cgroup.js';
+import { Cgroup, probeCgroups, type CgroupHost } from '../../../lib/cgroup/group.js';
 import { createExecutor } from './executor.js';
 import { freePort } from './free-port.js';
 import { startHelper, type HelperProcess } from './helper-process.js';

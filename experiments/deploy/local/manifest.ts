@@ -6,7 +6,7 @@
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { LocationEndpoint, WanProfile } from '../backend.js';
-import type { CgroupVersion } from './cgroup-files.js';
+import type { CgroupVersion } from '../../../lib/cgroup/parse.js';
 
 export interface Manifest {
   kind: 'LocalDeployment';

@@ -4,7 +4,7 @@
  * owner still runs is left alone, unless its tag is named explicitly (the
  * reaper purging its own dead parent's run).
  */
-import { CGROUP_PREFIX, findGroupDirs, removeGroupDir } from './cgroup.js';
+import { CGROUP_PREFIX, findGroupDirs, removeGroupDir } from '../../../lib/cgroup/group.js';
 import { deleteNetns, listLinks, listNetns, NETNS_PREFIX } from './netns.js';
 import { liveTags, markedProcesses, readRuns, releaseRun, ownerAlive } from './ownership.js';
 

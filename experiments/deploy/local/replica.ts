@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Cgroup } from './cgroup.js';
-import { inCgroupCommand, JOIN_FAILED_EXIT } from './spawn-in-cgroup.js';
+import type { Cgroup } from '../../../lib/cgroup/group.js';
+import { inCgroupCommand, JOIN_FAILED_EXIT } from '../../../lib/cgroup/join.js';
 
 export interface Backoff {
   initialMs: number;

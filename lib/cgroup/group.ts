@@ -11,7 +11,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   type CgroupCounters, type CgroupLayout, countersV1, countersV2, cpuMax, cpuQuotaUs, CFS_PERIOD_US,
   layoutFromMountinfo, memoryBytes, parseProcCgroup,
-} from './cgroup-files.js';
+} from './parse.js';
 
 /** Every group this backend creates starts with this, so purge can find leftovers. */
 export const CGROUP_PREFIX = 'clouddetect-';

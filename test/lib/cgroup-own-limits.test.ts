@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseMemoryLimit, readMemoryLimit } from '../../service/cgroup-memory.js';
-import { parseCfs, parseCpuMax, parseProcCgroup, readCpuLimit, threadsFor, type CgroupReader } from '../../service/cgroup-cpu.js';
+import { readCpuLimit, readMemoryLimit, threadsFor, type CgroupReader } from '../../lib/cgroup/own-limits.js';
+import { parseCfs, parseCpuMax, parseMemoryLimit, parseProcCgroup } from '../../lib/cgroup/parse.js';
 
 function fakeFs(files: Record<string, string>): CgroupReader {
   return async (rel) => files[rel];
@@ -16,8 +16,8 @@ test('cpu.max and CFS files parse to cores, unlimited to null', () => {
 
 test('/proc/self/cgroup gives the v2 path and the v1 cpu path', () => {
   const m = parseProcCgroup('12:cpuset:/\n4:cpu,cpuacct:/kubepods/pod1/c1\n0::/kubepods.slice/x\n');
-  assert.equal(m.v1Path, '/kubepods/pod1/c1');
-  assert.equal(m.v2Path, '/kubepods.slice/x');
+  assert.equal(m.get('cpu'), '/kubepods/pod1/c1');
+  assert.equal(m.get(''), '/kubepods.slice/x');
 });
 
 test('threads: a 0.5 CPU quota gives one thread; quotas never exceed the cores', () => {

@@ -1,7 +1,9 @@
 /**
- * Pure parsing of the kernel's cgroup text files, so the effectful side
- * (cgroup.ts) only reads and writes and these rules are unit-tested.
+ * Pure parsing of the kernel's cgroup text files (v1 and v2), so the
+ * effectful sides (group.ts makes groups, own-limits.ts reads this
+ * process's limits) only read and write, and these rules are unit-tested.
  */
+import { posix } from 'node:path';
 
 export type CgroupVersion = 'v1' | 'v2';
 
@@ -110,6 +112,42 @@ export function countersV1(files: { cpuStat: string; cpuacctUsage: string; maxUs
     memoryPeakBytes: Number.isFinite(peak) ? peak : undefined,
     oomKills: oom.oom_kill ?? 0,
   };
+}
+
+/** v2 "cpu.max": "max 100000" or "50000 100000" → cores, null = unlimited. */
+export function parseCpuMax(text: string): number | null {
+  const [quota, period] = text.trim().split(/\s+/);
+  if (quota === undefined || quota === 'max' || period === undefined) return null;
+  const q = Number(quota);
+  const p = Number(period);
+  return q > 0 && p > 0 ? q / p : null;
+}
+
+/** v1 quota and period files → cores; a quota of -1 means unlimited (null). */
+export function parseCfs(quotaText: string, periodText: string): number | null {
+  const q = Number(quotaText.trim());
+  const p = Number(periodText.trim());
+  return q > 0 && p > 0 ? q / p : null;
+}
+
+/** v1 reports "no limit" as a huge page-aligned number rather than "max". */
+const UNLIMITED_V1 = 2 ** 60;
+
+/** memory.max or memory.limit_in_bytes → bytes, null = unlimited. */
+export function parseMemoryLimit(text: string): number | null {
+  const t = text.trim();
+  if (t === '' || t === 'max') return null;
+  const n = Number(t);
+  return Number.isFinite(n) && n > 0 && n < UNLIMITED_V1 ? n : null;
+}
+
+/** The path and all its ancestors, deepest first: a parent's limit binds its children too. */
+export function ancestors(path: string): string[] {
+  const out: string[] = [];
+  for (let p = posix.normalize(path); ; p = posix.dirname(p)) {
+    out.push(p);
+    if (p === '/' || p === '.') return out;
+  }
 }
 
 export function countersV2(files: { cpuStat: string; memoryPeak: string | null; memoryEvents: string }): CgroupCounters {

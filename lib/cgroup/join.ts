@@ -3,7 +3,7 @@
  * shell writes its own pid into each cgroup.procs and then execs the
  * program, so not even the program's first instruction runs unlimited.
  */
-import type { Cgroup } from './cgroup.js';
+import type { Cgroup } from './group.js';
 
 /** Exit code of the wrapper when it could not join the cgroup. */
 export const JOIN_FAILED_EXIT = 97;
