@@ -18,7 +18,7 @@ COPY service ./service
 COPY model ./model
 COPY lib ./lib
 COPY experiments/load ./experiments/load
-COPY experiments/record ./experiments/record
+COPY experiments/contracts ./experiments/contracts
 # Each entry point with only what it imports, into its own folder, so each image carries just its own code.
 ARG TSC_FLAGS="--strict --module NodeNext --moduleResolution NodeNext --target ES2022 --esModuleInterop --resolveJsonModule --skipLibCheck --types node --rootDir ."
 RUN npx tsc $TSC_FLAGS --outDir dist service/main.ts \

@@ -11,16 +11,16 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { searchMaxUsers } from '../experiments/search/bisect.js';
 import { rampMaxUsers } from '../experiments/search/ramp.js';
-import { simulatedProbe, type SimulationOptions } from '../experiments/search/simulator.js';
+import { simulatedProbe, type SimulationOptions } from './lib/queue-simulator.js';
 import { jobProbe } from '../experiments/search/job-probe.js';
 import type { Probe, SearchOutcome, SearchSettings } from '../experiments/search/types.js';
-import { loadBackend } from '../experiments/deploy/index.js';
+import { createLocalBackend } from '../experiments/deploy/local/index.js';
+import { REPO_ROOT } from '../lib/repo-root.js';
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
+const root = REPO_ROOT;
 
 interface Row {
   system: string;
@@ -79,27 +79,15 @@ async function real(): Promise<void> {
   const model = join(root, 'model/default.onnx');
   const images = join(root, 'inputfolder');
   const missing = [
-    !existsSync(join(root, 'experiments/deploy/local/index.ts')) && 'the local backend',
     !existsSync(model) && 'model/default.onnx (npm run model:install)',
     !existsSync(images) && 'inputfolder/ (npm run images:install)',
   ].filter(Boolean);
   if (process.env.CLOUDDETECT_BENCH_REAL === '0') return console.log('\nreal local system: skipped (CLOUDDETECT_BENCH_REAL=0)');
   if (missing.length > 0) return console.log(`\nreal local system: skipped, missing ${missing.join(', ')}`);
   const stateDir = await mkdtemp(join(tmpdir(), 'cd-bench-'));
-  const mod = await loadBackend('local');
-  const backend = await mod.createBackend({
-    runId: `bench-${process.pid}`,
-    task: 'detection',
-    replicaCpu: 0.5,
-    replicaMemoryMi: 512,
-    modelPath: model,
-    stateDir,
-    balancer: 'round-robin',
-    wan: { rttMs: 40, jitterMs: 5, bandwidthMbit: 100 },
-    log: () => undefined,
-  });
+  const backend = await createLocalBackend({ runId: `bench-${process.pid}`, stateDir, log: () => undefined });
   try {
-    await backend.up(1);
+    await backend.deploy({ task: 'detection', replicas: 1, cpu: 0.5, memoryMi: 512, modelPath: model, balancer: 'round-robin' });
     const endpoint = await backend.endpoint('cluster');
     const executor = await backend.executor('cluster');
     const probe = (): Probe =>

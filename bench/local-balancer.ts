@@ -24,10 +24,10 @@ function cpuSeconds(pid: number): number {
 }
 
 const port = await freePort();
-const replica = spawn(process.execPath, ['--import', 'tsx', 'test/helpers/local-fake-service.ts'], {
+const replica = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/fake-replica.ts'], {
   cwd: root, env: { ...process.env, PORT: String(port), POD_NAME: 'bench-0' }, stdio: 'ignore',
 });
-const balancer = await startHelper(path.join(root, 'experiments/deploy/local/balancer-main.ts'), { LB_STRATEGY: 'round-robin' }, { cwd: root, logFd: openSync('/dev/null', 'w') });
+const balancer = await startHelper(path.join(root, 'experiments/deploy/local/balancer-main.ts'), { LB_POLICY: 'round-robin' }, { cwd: root, logFd: openSync('/dev/null', 'w') });
 try {
   await balancer.call('pool', { upstreams: [{ name: 'bench-0', url: `http://127.0.0.1:${port}` }] });
   for (let i = 0; i < 100 && !(await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)); i++) await sleep(100);

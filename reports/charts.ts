@@ -4,7 +4,7 @@
  * keeps vector paths and real text.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { Location } from '../experiments/record/schema.js';
+import type { Location } from '../experiments/contracts/domain.js';
 import { cellAt, type ReportData } from './data.js';
 import { WORDS, type Lang } from './terms.js';
 

@@ -2,7 +2,8 @@
  * Recorded results → the numbers the report shows. Pure: the loader hands in
  * validated files, everything here is arithmetic and grouping.
  */
-import type { Cell, Location, Results, TrialResult } from '../experiments/record/schema.js';
+import type { Cell, Results, TrialResult } from '../experiments/record/schema.js';
+import type { Location } from '../experiments/contracts/domain.js';
 import { SUMMARY_CSV_COLUMNS } from '../experiments/record/schema.js';
 
 /** The pod counts the assignment's Table 1 always lists, measured or not. */

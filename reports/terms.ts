@@ -3,7 +3,7 @@
  * on the task (CloudDetect vs CloudPose). Templates, charts and observations
  * take their text from here so a new task or language is one table.
  */
-import type { Location, Task } from '../experiments/record/schema.js';
+import type { Location, Task } from '../experiments/contracts/domain.js';
 
 export type Lang = 'en' | 'zh';
 
@@ -45,8 +45,8 @@ const en = {
     `The ${o.product} ${o.service} (${o.endpoint}) ran as ${o.pods} replicas, each limited to ${o.cpu} CPU and ${o.mem} MiB of memory, on the ${o.backend} backend. `
     + `Clients generated load from the ${o.locations}; each pods × location cell was measured in ${o.trials} trials, and the tables give the mean ± sample standard deviation over the valid ones.`,
   paths: (list: string) => ` Client paths: ${list}.`,
-  path: (loc: string, description: string, rttMs: string, mbit: number | null) =>
-    `${loc}, ${description} (measured RTT ${rttMs} ms${mbit === null ? '' : `, ${mbit} Mbit/s`})`,
+  path: (loc: string, description: string, rttMs: string | null, mbit: number | null) =>
+    `${loc}, ${description} (${rttMs === null ? 'RTT not measured' : `measured RTT ${rttMs} ms`}${mbit === null ? '' : `, ${mbit} Mbit/s`})`,
   table1: {
     caption: 'Table 1: Experiment results — maximum concurrent users with 100% success and average response time at that load.',
     pods: '# of Pods', maxUsers: 'Max Users', avgResponse: 'Avg. Response Time (ms)',
@@ -97,8 +97,8 @@ const zh: Words = {
     `${o.product} ${o.service}（${o.endpoint}）以 ${o.pods} 个副本运行，每个副本限制为 ${o.cpu} CPU 和 ${o.mem} MiB 内存，后端为 ${o.backend}。`
     + `负载从${o.locations}产生；每个 Pod 数 × 位置组合进行 ${o.trials} 次试验，表中给出有效试验的均值 ± 样本标准差。`,
   paths: (list: string) => `客户端路径：${list}。`,
-  path: (loc: string, description: string, rttMs: string, mbit: number | null) =>
-    `${loc}，${description}（实测 RTT ${rttMs} ms${mbit === null ? '' : `，${mbit} Mbit/s`}）`,
+  path: (loc: string, description: string, rttMs: string | null, mbit: number | null) =>
+    `${loc}，${description}（${rttMs === null ? '未测得 RTT' : `实测 RTT ${rttMs} ms`}${mbit === null ? '' : `，${mbit} Mbit/s`}）`,
   table1: {
     caption: '表 1：实验结果——100% 成功率下的最大并发用户数及该负载下的平均响应时间。',
     pods: 'Pod 数量', maxUsers: '最大用户数', avgResponse: '平均响应时间 (ms)',

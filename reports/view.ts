@@ -104,7 +104,7 @@ function setupText(view: ViewInput): string {
   const paths = view.data.locations.flatMap((loc) => {
     const cell = results.cells.find((c) => c.location === loc);
     const mbit = cell?.network.bandwidthMbit;
-    return cell ? [w.path(w.locations[loc], cell.network.description, f.ms(cell.network.rttMs), mbit == null ? null : Number(mbit.toFixed(1)))] : [];
+    return cell ? [w.path(w.locations[loc], cell.network.description, cell.network.rttMs === null ? null : f.ms(cell.network.rttMs), mbit == null ? null : Number(mbit.toFixed(1)))] : [];
   });
   return w.setup({
     ...t,

@@ -5,7 +5,8 @@
  * percentiles, their per-trial means give the response-time spread.
  */
 import { mergeHistograms, percentilesMs } from '../load/histogram.js';
-import { SCHEMA_VERSION, type Cell, type Location, type Results, type Step, type TrialResult } from '../record/schema.js';
+import { SCHEMA_VERSION, type Cell, type Results, type TrialResult } from '../record/schema.js';
+import { type Location, type Step } from '../contracts/domain.js';
 import { describe } from './stats.js';
 
 export interface CellKey {
@@ -60,7 +61,7 @@ export function aggregateCell(key: CellKey, trials: readonly TrialResult[], limi
     limitsEnforced: mine.length > 0 ? mine.every((t) => t.limitsEnforced) : limitsEnforcedDefault,
     invalidTrials: mine.length - valid.length,
     decidedBy,
-    network: first?.network ?? { rttMs: 0, bandwidthMbit: null, description: 'not measured (no trial)' },
+    network: first?.network ?? { rttMs: null, bandwidthMbit: null, description: 'not measured (no trial)' },
   });
 }
 

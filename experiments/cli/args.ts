@@ -6,20 +6,16 @@
  * run-all.mjs does.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { BACKEND_NAMES, type BackendName } from '../deploy/index.js';
-import type { Task } from '../record/schema.js';
-
-/** Where a kubernetes run goes; unset fields fall back to CLOUDDETECT_K8S_* and then the kubeconfig. */
-export interface KubeFlags {
-  kubeconfig?: string;
-  context?: string;
-  namespace?: string;
-  image?: string;
-  nodeAddress?: string;
-}
+import type { KubeFlags } from '../deploy/backend.js';
+import { BACKEND_NAMES, type BackendName } from '../deploy/registry.js';
+import type { Task } from '../contracts/domain.js';
+import { STUDY_NAMES, type StudyName } from '../plan/config.js';
 
 export interface RunOptions extends KubeFlags {
-  config: string;
+  /** unset: the study's default config (experiments/configs/) */
+  config?: string;
+  /** overrides the config's "study"; picks the default config when --config is not given */
+  study?: StudyName;
   quick: boolean;
   dryRun: boolean;
   resume?: string;
@@ -44,7 +40,7 @@ export type Cli = { command: 'run'; options: RunOptions } | { command: 'purge'; 
 
 export { CommanderError };
 
-export const KUBE_FLAGS: readonly (keyof KubeFlags)[] = ['kubeconfig', 'context', 'namespace', 'image', 'nodeAddress'];
+const KUBE_KEYS = new Set<string>(['kubeconfig', 'context', 'namespace', 'image', 'nodeAddress'] satisfies (keyof KubeFlags)[]);
 
 const backendOption = () =>
   new Option('--backend <name>', 'where replicas run').choices(BACKEND_NAMES).default('local').env('CLOUDDETECT_BACKEND');
@@ -62,22 +58,19 @@ function addKubeFlags(cmd: Command, withRunOnly: boolean): Command {
   return cmd;
 }
 
-/** Only the kubernetes flags that were given, from any options object. */
-export const pickKube = (o: object): KubeFlags =>
-  Object.fromEntries(KUBE_FLAGS.filter((k) => typeof (o as KubeFlags)[k] === 'string').map((k) => [k, (o as KubeFlags)[k]])) as KubeFlags;
-
 export function parseCli(args: readonly string[], out: { write: (s: string) => void; writeErr: (s: string) => void } = {
   write: (s) => process.stdout.write(s),
   writeErr: (s) => process.stderr.write(s),
 }): Cli {
   let cli: Cli | undefined;
   const program = new Command('run-all')
-    .description('Run the CloudDetect scaling study: plan → deploy → trials → results → report')
+    .description('Run a CloudDetect study: plan → deploy → load → record → analyse → report')
     .exitOverride()
     // Options after `purge` belong to purge; those before it to the study (see the purge action).
     .enablePositionalOptions()
     .configureOutput({ writeOut: out.write, writeErr: out.writeErr })
-    .addOption(new Option('--config <file>', 'study configuration (JSON)').default('experiments/configs/assignment.json').env('CLOUDDETECT_CONFIG'))
+    .addOption(new Option('--study <name>', 'which study (default: the config\'s "study", else replicas)').choices(STUDY_NAMES))
+    .addOption(new Option('--config <file>', 'study configuration (JSON; default: the study\'s own, experiments/configs/assignment.json for replicas)').env('CLOUDDETECT_CONFIG'))
     .option('--quick', 'the config\'s "quick" profile: fewer, shorter trials, same structure', false)
     .option('--dry-run', 'print the plan, estimated duration and capacity check (kubernetes: the manifests on stdout); start nothing', false)
     .option('--resume <run-dir>', 'continue a run: finished trials are kept and skipped')
@@ -103,9 +96,10 @@ export function parseCli(args: readonly string[], out: { write: (s: string) => v
     const parent = program.opts<Record<string, unknown>>();
     const own = (key: string) => cmd.getOptionValueSource(key) === 'cli';
     const backend = own('backend') ? o.backend : (parent.backend as BackendName);
+    const kube = (from: Record<string, unknown>) => Object.fromEntries(Object.entries(from).filter(([k, v]) => KUBE_KEYS.has(k) && typeof v === 'string'));
     cli = {
       command: 'purge',
-      options: { backend, verbose: o.verbose || parent.verbose === true, ...pickKube(parent), ...pickKube(o) },
+      options: { backend, verbose: o.verbose || parent.verbose === true, ...kube(parent), ...kube(o) },
     };
   });
   program.parse([...args], { from: 'user' });

@@ -6,9 +6,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import pino from 'pino';
+import type { LogFn } from '../../lib/log.js';
 
 export type Logger = pino.Logger;
-export type LogFn = (event: string, fields?: Record<string, unknown>) => void;
 
 export function createLogger(file: string, verbose: boolean): Logger {
   mkdirSync(dirname(file), { recursive: true });

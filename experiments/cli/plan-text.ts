@@ -1,7 +1,7 @@
 /** The plan as a person reads it: for --dry-run and the head of every run. Pure. */
 import type { Plan } from '../plan/plan.js';
 import type { TrialResult } from '../record/schema.js';
-import { formatDuration } from '../progress.js';
+import { formatDuration } from './progress-line.js';
 
 /** Rule of three: with 0 failures in n requests, the failure rate is below 3/n at 95 % confidence. */
 export function failureBound(n: number): string {

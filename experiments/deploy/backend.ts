@@ -1,10 +1,17 @@
 /**
- * What the experiment needs from a place that runs replicas. `local` (embedded
- * cluster of cgroup-limited processes) and `kubernetes` implement it; the
- * trial code never knows which one it drives.
+ * What the study engine needs from a place that runs replicas. Each backend
+ * (local, kubernetes, fake) is a BackendModule in the static registry; the
+ * engine never knows which one it drives.
+ *
+ * A backend is configured once from the CLI flags and the study config (its
+ * own options, typed and validated inside the module), then told per cell
+ * which DeploymentSpec to run.
  */
-import type { Location, ReplicaStats } from '../record/schema.js';
-import type { LoadJob, LoadJobResult } from '../load/types.js';
+import type { LogFn } from '../../lib/log.js';
+import type { Location, ReplicaStats } from '../contracts/domain.js';
+import type { DeploymentSpec } from '../contracts/deployment.js';
+import type { LoadJob, LoadJobResult } from '../load/protocol/schema.js';
+import type { StudyConfig } from '../plan/config.js';
 
 export interface LocationEndpoint {
   location: Location;
@@ -33,54 +40,57 @@ export interface Backend {
   readonly name: string;
   /** false when CPU/memory limits could not be applied (e.g. not root); every output says so */
   readonly limitsEnforced: boolean;
-  /** start `replicas` replicas and wait until all are ready */
-  up(replicas: number, signal?: AbortSignal): Promise<void>;
-  /** change the replica count, reusing running replicas, and wait until ready */
-  scale(replicas: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Make the replicas match `spec` and wait until all are ready. A new count
+   * reuses the running replicas; new resources, model or task replace them;
+   * a new balancer policy applies from the next request.
+   */
+  deploy(spec: DeploymentSpec, signal?: AbortSignal): Promise<void>;
   endpoint(location: Location): Promise<LocationEndpoint>;
   executor(location: Location): Promise<LoadExecutor>;
   replicaStats(): Promise<ReplicaStats[]>;
   logs(): Promise<ReplicaLog[]>;
   /** remove everything this backend started; safe to call twice */
   down(): Promise<void>;
-  /** optional (--keep): leave everything running after this process exits; purge removes it later */
-  detach?(): Promise<void>;
+  /** --keep: leave everything running after this process exits; purge removes it later */
+  detach(): Promise<void>;
 }
 
-export type BackendFactory<O> = (options: O) => Promise<Backend>;
-
-export interface WanProfile {
-  /** added round-trip delay, ms */
-  rttMs: number;
-  /** ± uniform jitter on each direction's delay, ms */
-  jitterMs: number;
-  /** bandwidth limit per direction, Mbit/s */
-  bandwidthMbit: number;
-}
-
-export interface BackendOptions {
+/** What every backend is told when it is created. */
+export interface BackendContext {
   /** labels every process, cgroup, namespace or cluster object this run creates */
   runId: string;
-  task: 'detection' | 'pose';
-  /** CPU limit per replica, cores (0.5 in the assignment) */
-  replicaCpu: number;
-  /** memory limit per replica, MiB (512 in the assignment) */
-  replicaMemoryMi: number;
-  /** model file the replicas serve (task pose: the keypoint model) */
-  modelPath: string;
-  /** task pose: the person detector of the top-down pipeline; unset = the service's installed default */
-  poseDetectorPath?: string;
   /** per-replica logs and backend state go here (inside the run directory) */
   stateDir: string;
-  balancer: 'round-robin' | 'random' | 'least-connections';
-  wan: WanProfile;
-  /** structured log sink (JSON lines file) */
-  log: (event: string, fields?: Record<string, unknown>) => void;
+  /** structured log sink (the run's JSON lines file) */
+  log: LogFn;
 }
 
-/** Each backend module (experiments/deploy/<name>/index.ts) exports these two. */
+/** Where a kubernetes run goes; unset fields fall back to CLOUDDETECT_K8S_* and then the kubeconfig. */
+export interface KubeFlags {
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  image?: string;
+  nodeAddress?: string;
+}
+
+/** The command-line flags a backend may read (each reads only its own). */
+export type BackendFlags = KubeFlags & { keep?: boolean };
+
+/** A backend with its own options resolved: ready to check, create or print a plan's deployments. */
+export interface ConfiguredBackend {
+  /** every reason this backend cannot run `spec`, for one message before anything starts */
+  check(spec: DeploymentSpec): string[];
+  create(context: BackendContext): Promise<Backend>;
+  /** --dry-run: what it would create for `spec` (manifests, on stdout), or null when it has nothing to show */
+  dryRun(context: Pick<BackendContext, 'runId'>, spec: DeploymentSpec): string | null;
+}
+
 export interface BackendModule {
-  createBackend(options: BackendOptions): Promise<Backend>;
-  /** remove anything a crashed run left behind; returns what it removed */
-  purge(log: BackendOptions['log']): Promise<string[]>;
+  readonly name: string;
+  /** resolves and validates this backend's own options; throws naming the bad one */
+  configure(input: { flags: BackendFlags; config: StudyConfig }): ConfiguredBackend;
+  /** removes what crashed runs left behind (where `flags` point); returns what it removed */
+  purge(flags: BackendFlags, log: LogFn): Promise<string[]>;
 }

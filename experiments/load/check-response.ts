@@ -4,7 +4,7 @@
  * not the one sent (timeouts and connection errors are decided by the sender).
  */
 import { z } from 'zod';
-import type { ErrorKind, Task } from '../record/schema.js';
+import type { ErrorKind, Task } from '../contracts/domain.js';
 
 const DetectionBody = z.object({
   id: z.string(),

@@ -3,7 +3,7 @@
  * and replicas can be merged later without losing the tail.
  */
 import * as hdr from 'hdr-histogram-js';
-import type { Percentiles } from '../record/schema.js';
+import type { Percentiles } from '../contracts/domain.js';
 
 export type Histogram = hdr.Histogram;
 

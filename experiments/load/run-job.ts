@@ -5,26 +5,15 @@
  */
 import http from 'node:http';
 import path from 'node:path';
-import type { Step } from '../record/schema.js';
+import type { Step } from '../contracts/domain.js';
 import { loadImagesBase64 } from './images.js';
-import { parseLoadJob } from './job-schema.js';
 import { seededRng } from './rng.js';
 import { measureRtt, sendOne, type Target } from './send.js';
 import { holdIsDone, type HoldRule } from './stability.js';
 import { buildStep, perSecondCounts, type RequestRecord } from './step-builder.js';
-import type { LoadJob, LoadJobResult } from './types.js';
+import { parseLoadJob, type LoadJob, type LoadJobResult, type Progress } from './protocol/schema.js';
 import { UserPool } from './user-pool.js';
 
-export interface Progress {
-  type: 'progress';
-  users: number;
-  /** answers in the last whole second */
-  qps: number;
-  /** failed requests in the current level */
-  errors: number;
-  /** seconds since the job started */
-  t: number;
-}
 
 export interface RunJobOptions {
   signal?: AbortSignal;

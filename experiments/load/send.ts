@@ -5,7 +5,7 @@
  */
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import type { ErrorKind, Task } from '../record/schema.js';
+import type { ErrorKind, Task } from '../contracts/domain.js';
 import { checkResponse, ENDPOINTS } from './check-response.js';
 
 export interface Outcome {

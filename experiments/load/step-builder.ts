@@ -3,7 +3,7 @@
  * the worker and the queueing simulator both feed it, so a simulated step
  * and a measured one are computed by the same code.
  */
-import { ErrorKind, type Step } from '../record/schema.js';
+import { ErrorKind, type Step } from '../contracts/domain.js';
 import { encodeHistogram, newHistogram, percentilesMs, recordMs } from './histogram.js';
 import { isSteady } from './stability.js';
 

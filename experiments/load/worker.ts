@@ -17,7 +17,7 @@
  */
 import { createInterface } from 'node:readline';
 import { text } from 'node:stream/consumers';
-import { parseLoadJob } from './job-schema.js';
+import { parseLoadJob } from './protocol/schema.js';
 import { runLoadJob } from './run-job.js';
 
 const stop = new AbortController();

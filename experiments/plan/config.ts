@@ -1,5 +1,7 @@
 /**
- * The study configuration: one zod schema with every default in one place.
+ * The study configuration: one strict zod schema with every default in one
+ * place; an unknown key is an error that names it (config-issues.ts adds
+ * "did you mean"). `study` picks the study (experiments/studies).
  * A file may hold named `profiles` (e.g. `quick`) that are deep-merged over
  * the base before validation, so a profile has the same structure, only
  * fewer or shorter trials. A `byTask.<task>` block (at the top or inside a
@@ -8,18 +10,27 @@
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { Location, Task } from '../record/schema.js';
+import { BalancerPolicy } from '../contracts/deployment.js';
+import { Location, Task } from '../contracts/domain.js';
+import { formatIssues } from './config-issues.js';
+
+/** The studies a config can ask for (experiments/studies has one description each). */
+export const STUDY_NAMES = ['replicas'] as const;
+export const StudyName = z.enum(STUDY_NAMES);
+export type StudyName = z.infer<typeof StudyName>;
 
 const positiveInt = z.number().int().positive();
 
 export const StudyConfig = z
-  .object({
+  .strictObject({
+    /** which study: `replicas` (the assignment's max users per replica count and client location) */
+    study: StudyName.default('replicas'),
     task: Task.default('detection'),
     /** replica counts, measured in ascending order so scaling reuses replicas */
     replicas: z.array(positiveInt).min(1).default([1, 2, 4, 8]),
     locations: z.array(Location).min(1).default(['cluster', 'remote']),
     trials: z
-      .object({
+      .strictObject({
         /** trials per cell */
         min: positiveInt.default(3),
         /** adaptive cap: trials are added while the coefficient of variation of max users exceeds cvThreshold */
@@ -29,9 +40,9 @@ export const StudyConfig = z
         invalidRetries: z.number().int().nonnegative().default(2),
       })
       .prefault({}),
-    replica: z.object({ cpu: z.number().positive().default(0.5), memoryMi: z.number().positive().default(512) }).prefault({}),
+    replica: z.strictObject({ cpu: z.number().positive().default(0.5), memoryMi: z.number().positive().default(512) }).prefault({}),
     loadGenerator: z
-      .object({
+      .strictObject({
         /** CPU the load generator is planned to use, cores */
         cpu: z.number().positive().default(1),
         /** a trial whose generator used more than this share of `cpu` was generator-bound: invalid */
@@ -45,14 +56,14 @@ export const StudyConfig = z
     model: z.string().min(1).default('model/default.onnx'),
     /** models of a pose replica (task pose): top-down MoveNet on the crops of a YOLOv8 person detector */
     pose: z
-      .object({
+      .strictObject({
         model: z.string().min(1).default('model/movenet_singlepose_lightning_int8.onnx'),
         detector: z.string().min(1).default('model/yolov8n_int8.onnx'),
       })
       .prefault({}),
     /** header of the report (reports/ reads it from plan.json config.report) */
     report: z
-      .object({ name: z.string().optional(), studentId: z.string().optional(), supervisor: z.string().optional(), title: z.string().optional() })
+      .strictObject({ name: z.string().optional(), studentId: z.string().optional(), supervisor: z.string().optional(), title: z.string().optional() })
       .prefault({}),
     /** a user sends, waits for the answer, then thinks between(min, max) s; [0, 0] saturates */
     thinkS: z
@@ -60,7 +71,7 @@ export const StudyConfig = z
       .default([1, 3])
       .refine(([a, b]) => a <= b, 'min think time must not exceed max'),
     failure: z
-      .object({
+      .strictObject({
         /** a request slower than this fails */
         timeoutMs: z.number().positive().default(10_000),
         /** optional latency objective: a level whose p95 exceeds it fails */
@@ -69,7 +80,7 @@ export const StudyConfig = z
       .prefault({}),
     strategy: z.enum(['search', 'ramp']).default('search'),
     search: z
-      .object({
+      .strictObject({
         startUsers: positiveInt.default(1),
         upperBound: positiveInt.default(2000),
         /** 0 = exact to one user */
@@ -83,10 +94,10 @@ export const StudyConfig = z
       })
       .prefault({})
       .refine((s) => s.maxHoldS >= s.holdS, { message: 'maxHoldS must be ≥ holdS', path: ['maxHoldS'] }),
-    ramp: z.object({ stepS: z.number().positive().default(1) }).prefault({}),
-    balancer: z.enum(['round-robin', 'random', 'least-connections']).default('round-robin'),
+    ramp: z.strictObject({ stepS: z.number().positive().default(1) }).prefault({}),
+    balancer: BalancerPolicy.default('round-robin'),
     wan: z
-      .object({
+      .strictObject({
         rttMs: z.number().nonnegative().default(40),
         jitterMs: z.number().nonnegative().default(5),
         bandwidthMbit: z.number().positive().default(100),
@@ -98,10 +109,18 @@ export type StudyConfig = z.infer<typeof StudyConfig>;
 
 const Overrides = z.record(z.string(), z.unknown());
 const ByTask = z.partialRecord(Task, Overrides).optional();
+/** The file's own structure around the config: named profiles and per-task blocks; the rest is checked by StudyConfig. */
 const ConfigFile = z.looseObject({ profiles: z.record(z.string(), Overrides).optional(), byTask: ByTask });
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
+  /**
+   * @param merged the config as merged before validation failed, so the caller can still check
+   * the files it names (models, images) and report every problem at once
+   */
+  constructor(message: string, readonly merged: Record<string, unknown> = {}) {
+    super(message);
+  }
 }
 
 type Json = Record<string, unknown>;
@@ -114,10 +133,6 @@ export function mergeDeep(base: Json, over: Json): Json {
   return out;
 }
 
-export function formatIssues(source: string, issues: readonly z.core.$ZodIssue[]): string {
-  const lines = issues.map((i) => `  - ${i.path.join('.') || '(root)'}: ${i.message}`);
-  return `${source}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${lines.join('\n')}`;
-}
 
 /**
  * Validate a parsed config object, merging in order: base, the base's
@@ -140,7 +155,7 @@ export function resolveConfig(raw: unknown, source: string, profile?: string, ta
   }
   if (task) merged.task = task;
   const result = StudyConfig.safeParse(merged);
-  if (!result.success) throw new ConfigError(formatIssues(profile ? `${source} (profile ${profile})` : source, result.error.issues));
+  if (!result.success) throw new ConfigError(formatIssues(profile ? `${source} (profile ${profile})` : source, result.error.issues, StudyConfig), merged);
   return result.data;
 }
 

@@ -1,15 +1,20 @@
 /**
- * Config → the ordered list of trials, with stable ids, the capacity check
- * and a duration estimate. Pure: the CLI prints it for --dry-run and writes
- * it as plan.json; --resume reads it back.
+ * Config → the study's cells and the ordered list of trials, with stable
+ * ids, the capacity check and a duration estimate. Pure: the CLI prints it
+ * for --dry-run and writes it as plan.json; --resume reads it back. What
+ * the cells are is the study's business (experiments/studies).
  */
 import { z } from 'zod';
-import { Location, SCHEMA_VERSION, Task } from '../record/schema.js';
-import { capacityWarning, checkCapacity, fitReplicaCpu } from './capacity.js';
-import { StudyConfig } from './config.js';
+import { Location, Task } from '../contracts/domain.js';
+import { DeploymentSpec } from '../contracts/deployment.js';
+import { SCHEMA_VERSION } from '../record/schema.js';
+import { STUDIES } from '../studies/index.js';
+import { StudyConfig, StudyName } from './config.js';
 
 export const PlannedTrial = z.object({
   id: z.string(),
+  /** PlannedCell.id */
+  cell: z.string(),
   replicas: z.number().int().positive(),
   location: Location,
   trial: z.number().int().nonnegative(),
@@ -17,10 +22,15 @@ export const PlannedTrial = z.object({
 export type PlannedTrial = z.infer<typeof PlannedTrial>;
 
 export const PlannedCell = z.object({
+  /** stable and unique within the plan, e.g. r4-remote */
+  id: z.string(),
   replicas: z.number().int().positive(),
   location: Location,
   capacityBound: z.boolean(),
+  /** cores the cell asks for: replicas × CPU + the load generator's */
   cpuDemand: z.number(),
+  /** what the backend runs for this cell */
+  deployment: DeploymentSpec,
 });
 export type PlannedCell = z.infer<typeof PlannedCell>;
 
@@ -28,6 +38,7 @@ export const Plan = z.object({
   schemaVersion: z.literal(SCHEMA_VERSION),
   runId: z.string(),
   createdAt: z.string(),
+  study: StudyName,
   backend: z.string(),
   task: Task,
   profile: z.string().nullable(),
@@ -58,84 +69,37 @@ export class PlanError extends Error {
   override name = 'PlanError';
 }
 
-export function trialId(replicas: number, location: Location, trial: number): string {
-  return `r${replicas}-${location}-t${trial}`;
+export function trialId(cell: Pick<PlannedCell, 'id'>, trial: number): string {
+  return `${cell.id}-t${trial}`;
 }
 
-export function buildPlan(config: StudyConfig, ctx: PlanContext): Plan {
-  const hostCores = config.hostCores ?? ctx.machineCores;
-  const replicas = [...new Set(config.replicas)].sort((a, b) => a - b);
-  const warnings: string[] = [];
-  let replicaCpu = config.replica.cpu;
-  const capacityInput = { replicas, replicaCpu, loadGenCpu: config.loadGenerator.cpu, hostCores };
-  let fittedToHost = false;
-  if (ctx.fitHost) {
-    const fitted = fitReplicaCpu(capacityInput);
-    if (fitted === null || fitted <= 0) {
-      throw new PlanError(`--fit-host: the load generator's ${config.loadGenerator.cpu} cores leave nothing of ${hostCores} for replicas`);
-    }
-    if (fitted < replicaCpu) {
-      warnings.push(`--fit-host: per-replica CPU scaled from ${replicaCpu} to ${fitted} cores so ${Math.max(...replicas)} replicas fit ${hostCores} cores`);
-      replicaCpu = fitted;
-      fittedToHost = true;
-    }
-  }
-  const capacity = checkCapacity({ ...capacityInput, replicaCpu });
-  const warning = capacityWarning(capacity, hostCores);
-  if (warning) warnings.push(warning);
+/** Rough allowance for starting, scaling or replacing replicas, seconds. */
+const DEPLOY_S = 15;
 
-  const cells: PlannedCell[] = [];
-  const trials: PlannedTrial[] = [];
-  for (const cap of capacity) {
-    for (const location of config.locations) {
-      cells.push({ replicas: cap.replicas, location, capacityBound: cap.bound, cpuDemand: cap.demand });
-      for (let t = 0; t < config.trials.min; t += 1) trials.push({ id: trialId(cap.replicas, location, t), replicas: cap.replicas, location, trial: t });
-    }
-  }
-  const estimateS = replicas.length * SCALE_S + trials.reduce((sum, t) => sum + estimateTrialS(config, t.replicas), 0);
+export function buildPlan(config: StudyConfig, ctx: PlanContext): Plan {
+  const study = STUDIES[config.study];
+  const hostCores = config.hostCores ?? ctx.machineCores;
+  const layout = study.cells(config, { hostCores, fitHost: ctx.fitHost });
+  const trials: PlannedTrial[] = layout.cells.flatMap((cell) =>
+    Array.from({ length: config.trials.min }, (_, t) => ({ id: trialId(cell, t), cell: cell.id, replicas: cell.replicas, location: cell.location, trial: t })),
+  );
+  const deployments = new Set(layout.cells.map((c) => JSON.stringify(c.deployment))).size;
+  const estimateS = deployments * DEPLOY_S + trials.reduce((sum, t) => sum + study.estimateTrialS(config, layout.cells.find((c) => c.id === t.cell)!), 0);
   return {
     schemaVersion: SCHEMA_VERSION,
     runId: ctx.runId,
     createdAt: ctx.now.toISOString(),
+    study: config.study,
     backend: ctx.backend,
     task: config.task,
     profile: ctx.profile,
     config,
     hostCores,
-    replicaCpu,
-    fittedToHost,
-    cells,
+    replicaCpu: layout.replicaCpu,
+    fittedToHost: layout.fittedToHost,
+    cells: layout.cells,
     trials,
     estimateS,
-    warnings,
+    warnings: layout.warnings,
   };
-}
-
-/** Rough allowance for starting or scaling replicas, seconds. */
-const SCALE_S = 15;
-/** Process start and result hand-over of one load job, seconds. */
-const JOB_OVERHEAD_S = 1.5;
-/**
- * How much of the allowed extension past holdS a hold uses on average: most
- * end steady right after holdS and failing ones end early (the full matrix
- * here: 286 holds of 10-30 s averaged 10.4 s).
- */
-const EXTENSION_SHARE = 0.1;
-/**
- * Planning guesses (only the estimate uses them; the progress line replaces
- * them with measured trial times once trials end): max users per replica, and
- * how long a level's in-flight requests take to drain after its hold. A pose
- * replica serves about 1.5 images/s at 0.5 CPU, so its users mostly wait in
- * the queue: a similar count (measured 16-20 on one replica), seconds of drain.
- */
-const GUESS_USERS_PER_REPLICA: Record<StudyConfig['task'], number> = { detection: 24, pose: 16 };
-const DRAIN_S: Record<StudyConfig['task'], number> = { detection: 0, pose: 5 };
-
-export function estimateTrialS(config: StudyConfig, replicas: number): number {
-  const guess = Math.min(config.search.upperBound, GUESS_USERS_PER_REPLICA[config.task] * replicas * (config.thinkS[1] > 0 ? 2 : 1));
-  const holdS = config.search.holdS + EXTENSION_SHARE * (config.search.maxHoldS - config.search.holdS) + JOB_OVERHEAD_S + DRAIN_S[config.task];
-  if (config.strategy === 'ramp') return guess * config.ramp.stepS + JOB_OVERHEAD_S + holdS;
-  const bracket = Math.ceil(Math.log2(Math.max(2, guess / config.search.startUsers))) + 1;
-  const bisect = Math.ceil(Math.log2(Math.max(2, guess / 2 / Math.max(1, guess * config.search.resolution))));
-  return (bracket + bisect + 1) * holdS;
 }

@@ -6,7 +6,7 @@
  * bisection resumes below it.
  */
 import { failureCause } from '../load/step-builder.js';
-import { StepLog } from './recorder.js';
+import { StepLog } from './step-log.js';
 import type { DecidedBy, Probe, SearchOutcome, SearchSettings } from './types.js';
 
 export function converged(lo: number, hi: number, resolution: number): boolean {

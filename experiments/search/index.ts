@@ -3,7 +3,7 @@ import { searchMaxUsers } from './bisect.js';
 import { rampMaxUsers } from './ramp.js';
 import type { Strategy, StrategyName } from './types.js';
 
-export const STRATEGIES: Record<StrategyName, Strategy> = {
+export const MAX_USERS_STRATEGIES: Record<StrategyName, Strategy> = {
   search: searchMaxUsers,
   ramp: rampMaxUsers,
 };

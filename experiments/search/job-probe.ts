@@ -4,8 +4,8 @@
  * AbortedError so a strategy never mistakes a cut-short level for a failure.
  */
 import type { LoadExecutor } from '../deploy/backend.js';
-import type { Step } from '../record/schema.js';
-import type { LoadJob, LoadJobResult } from '../load/types.js';
+import type { Step } from '../contracts/domain.js';
+import type { LoadJob, LoadJobResult } from '../load/protocol/schema.js';
 import type { Probe } from './types.js';
 
 export class AbortedError extends Error {

@@ -7,7 +7,7 @@
  */
 import { failureCause } from '../load/step-builder.js';
 import { refine } from './bisect.js';
-import { StepLog } from './recorder.js';
+import { StepLog } from './step-log.js';
 import type { Probe, SearchOutcome, SearchSettings } from './types.js';
 
 export async function rampMaxUsers(probe: Probe, settings: SearchSettings): Promise<SearchOutcome> {

@@ -2,7 +2,7 @@
  * The max-users strategies see the system only through a Probe, so the same
  * code runs against the real load worker and against the queueing simulator.
  */
-import type { Step } from '../record/schema.js';
+import type { Step } from '../contracts/domain.js';
 
 export interface Probe {
   /** hold `users` concurrent users until steady (hold rule); one Step */

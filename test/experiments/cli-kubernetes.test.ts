@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import * as yaml from 'js-yaml';
-import { createBackend } from '../../experiments/deploy/kubernetes/index.js';
+import { createKubernetesBackend } from '../../experiments/deploy/kubernetes/index.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
 import { makeImages, runAll, tempDir } from './helpers.js';
 
@@ -89,13 +89,12 @@ afterEach(async () => {
 });
 
 async function leaveARunBehind(fake: FakeKubeApi): Promise<void> {
-  const backend = await createBackend({
-    runId: 'crashed-run', task: 'detection', replicaCpu: 0.5, replicaMemoryMi: 512, modelPath: '/m/det.onnx',
-    stateDir: join(tmp.dir, 'state'), balancer: 'round-robin', wan: { rttMs: 0, jitterMs: 0, bandwidthMbit: 0 },
-    log: () => undefined, kubeconfig: fake.kubeconfig, pollMs: 10, rolloutTimeoutS: 10,
-  });
-  await backend.up(1);
-  await backend.detach?.();
+  const backend = await createKubernetesBackend(
+    { runId: 'crashed-run', stateDir: join(tmp.dir, 'state'), log: () => undefined },
+    { kubeconfig: fake.kubeconfig, pollMs: 10, rolloutTimeoutS: 10 },
+  );
+  await backend.deploy({ task: 'detection', replicas: 1, cpu: 0.5, memoryMi: 512, modelPath: '/m/det.onnx', balancer: 'round-robin' });
+  await backend.detach();
 }
 
 for (const args of [['purge', '--backend', 'kubernetes'], ['--backend', 'kubernetes', 'purge']]) {

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { createExecutor, type ExecutorSpec } from '../../experiments/deploy/local/executor.js';
 import { MARKER_ENV, markedProcesses } from '../../experiments/deploy/local/ownership.js';
-import { WORKER_PATH } from '../../experiments/load/spawn-worker.js';
-import type { LoadJob } from '../../experiments/load/types.js';
+import { WORKER_PATH } from '../../experiments/load/protocol/client.js';
+import type { LoadJob } from '../../experiments/load/protocol/schema.js';
 import { repoRoot } from '../helpers/local-options.js';
 import { makeImages, tempDir } from './helpers.js';
 

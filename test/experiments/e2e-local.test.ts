@@ -87,7 +87,7 @@ describe('run-all on the real local backend', { timeout: 300_000 }, () => {
       assert.deepEqual(served, [`${tag}-replica-0`, `${tag}-replica-1`], `both replicas served ${cell.replicas}×${cell.location}`);
     }
     const remote = trials.find((t) => t.location === 'remote')!;
-    assert.ok(remote.network.rttMs > trials.find((t) => t.location === 'cluster')!.network.rttMs, 'the remote path is slower than loopback');
+    assert.ok((remote.network.rttMs ?? 0) > (trials.find((t) => t.location === 'cluster')!.network.rttMs ?? Infinity), 'the remote path is slower than loopback');
 
     const csv = (await readFile(join(dir, 'experiment_summary.csv'), 'utf8')).trim().split('\n');
     assert.equal(csv[0], SUMMARY_CSV_COLUMNS.join(','));

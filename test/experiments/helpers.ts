@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { buildStep, type RequestRecord } from '../../experiments/load/step-builder.js';
-import { SCHEMA_VERSION, type Step, type TrialResult } from '../../experiments/record/schema.js';
+import { SCHEMA_VERSION, type TrialResult } from '../../experiments/record/schema.js';
+import { type Step } from '../../experiments/contracts/domain.js';
 
 export async function tempDir(prefix = 'cd-exp-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
@@ -43,6 +44,7 @@ export function trialFrom(o: { replicas: number; location: 'cluster' | 'remote';
   return {
     schemaVersion: SCHEMA_VERSION,
     id: `r${o.replicas}-${o.location}-t${o.trial}${valid ? '' : '-invalid0'}`,
+    cell: `r${o.replicas}-${o.location}`,
     task: 'detection',
     replicas: o.replicas,
     location: o.location,

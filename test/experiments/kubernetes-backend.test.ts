@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as yaml from 'js-yaml';
-import { createBackend, purge, type KubernetesBackendOptions } from '../../experiments/deploy/kubernetes/index.js';
+import { createKubernetesBackend, purge, type KubernetesOptionsInput } from '../../experiments/deploy/kubernetes/index.js';
+import type { DeploymentSpec } from '../../experiments/contracts/deployment.js';
 import { ClusterApi, loadKubeConfig } from '../../experiments/deploy/kubernetes/api.js';
 import type { Backend } from '../../experiments/deploy/backend.js';
-import type { LoadJob, LoadJobResult } from '../../experiments/load/types.js';
+import type { LoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
 import { startFakeKubeApi, type FakeKubeApi, type RecordedRequest } from '../helpers/fake-kube-api.js';
 import type { FakeKubeScenario } from '../helpers/fake-kube-cluster.js';
 
@@ -28,7 +29,7 @@ interface Harness {
   api: FakeKubeApi;
   stateDir: string;
   events: { event: string; fields?: Record<string, unknown> }[];
-  backend(extra?: Partial<KubernetesBackendOptions>): Promise<Backend>;
+  backend(extra?: KubernetesOptionsInput & { runId?: string }): Promise<Backend>;
 }
 
 async function harness(scenario: FakeKubeScenario = {}): Promise<Harness> {
@@ -40,19 +41,19 @@ async function harness(scenario: FakeKubeScenario = {}): Promise<Harness> {
     api,
     stateDir: entry.dir,
     events,
-    async backend(extra = {}) {
-      const b = await createBackend({
-        runId: 'test-run', task: 'detection', replicaCpu: 0.5, replicaMemoryMi: 512, modelPath: '/m/yolox_nano.onnx',
-        stateDir: entry.dir, balancer: 'round-robin', wan: { rttMs: 0, jitterMs: 0, bandwidthMbit: 0 },
-        log: (event, fields) => events.push(fields ? { event, fields } : { event }),
-        kubeconfig: api.kubeconfig, pollMs: 10, rolloutTimeoutS: 10,
-        ...extra,
-      });
+    async backend({ runId = 'test-run', ...extra } = {}) {
+      const b = await createKubernetesBackend(
+        { runId, stateDir: entry.dir, log: (event, fields) => events.push(fields ? { event, fields } : { event }) },
+        { kubeconfig: api.kubeconfig, pollMs: 10, rolloutTimeoutS: 10, ...extra },
+      );
       entry.backends.push(b);
       return b;
     },
   };
 }
+
+/** The replica shape every test deploys, `replicas` of them. */
+const spec = (replicas: number): DeploymentSpec => ({ task: 'detection', replicas, cpu: 0.5, memoryMi: 512, modelPath: '/m/yolox_nano.onnx', balancer: 'round-robin' });
 
 const LIVE_KINDS = ['Deployment', 'Service', 'Job', 'Pod'];
 function leftovers(api: FakeKubeApi): string[] {
@@ -84,10 +85,10 @@ function rbacAllows(): Set<string> {
 test('up, scale up and down, observe, then down: applied server-side, scaled through /scale, nothing left', async () => {
   const h = await harness();
   const b = await h.backend();
-  await b.up(2);
-  await b.scale(4);
+  await b.deploy(spec(2));
+  await b.deploy(spec(4));
   assert.equal((await b.replicaStats()).filter((s) => s.ready).length, 4);
-  await b.scale(1);
+  await b.deploy(spec(1));
   const stats = await b.replicaStats();
   assert.equal(stats.length, 1);
   assert.deepEqual(Object.keys(stats[0]!).sort(), ['cpuSeconds', 'cpuThrottledSeconds', 'memoryPeakBytes', 'name', 'oomKilled', 'ready', 'restarts']);
@@ -113,8 +114,8 @@ test('every API call the backend makes is allowed by k8s/rbac.yaml', async () =>
     runJob: async () => JSON.stringify({ steps: [], loadGenCpu: 0.1, aborted: false }),
   });
   const b = await h.backend();
-  await b.up(1);
-  await b.scale(2);
+  await b.deploy(spec(1));
+  await b.deploy(spec(2));
   await b.replicaStats();
   await b.logs();
   await b.endpoint('remote');
@@ -132,7 +133,7 @@ test('every API call the backend makes is allowed by k8s/rbac.yaml', async () =>
 test('a pod that never becomes ready: the wait times out naming the pod and its probe failures, and down cleans up', async () => {
   const h = await harness({ neverReady: [2] });
   const b = await h.backend({ rolloutTimeoutS: 0.5 });
-  await assert.rejects(b.up(2), (err: Error) => {
+  await assert.rejects(b.deploy(spec(2)), (err: Error) => {
     assert.match(err.message, /^deployment clouddetect-test-run not ready after 0\.5 s \(1\/2 ready\): /);
     assert.match(err.message, /clouddetect-test-run-\w+-xxxx2: Running, not ready, Unhealthy: Readiness probe failed/);
     assert.doesNotMatch(err.message, /xxxx1/, 'ready pods are not blamed');
@@ -145,7 +146,7 @@ test('a pod that never becomes ready: the wait times out naming the pod and its 
 test('an OOMKilled replica is counted in restarts and OOM kills once it is back', async () => {
   const h = await harness({ oomKilled: [1] });
   const b = await h.backend();
-  await b.up(2);
+  await b.deploy(spec(2));
   const stats = await b.replicaStats();
   assert.deepEqual(stats.map((s) => [s.restarts, s.oomKilled]), [[1, 1], [0, 0]]);
 });
@@ -154,37 +155,37 @@ test('transient API errors while waiting are retried; a refused apply fails with
   const h = await harness();
   h.api.fail({ method: 'GET', path: /\/deployments\/clouddetect-test-run$/, status: 500, times: 3, message: 'etcdserver: leader changed' });
   const b = await h.backend();
-  await b.up(1);
+  await b.deploy(spec(1));
   const reads = h.api.requests.filter((r) => r.method === 'GET' && r.path.endsWith('/deployments/clouddetect-test-run')).length;
   assert.ok(reads >= 4, `the three failed reads were retried (${reads} reads)`);
 
   const h2 = await harness();
   h2.api.fail({ method: 'PATCH', path: /\/deployments\//, status: 403, message: 'deployments.apps "clouddetect-test-run" is forbidden: User "bob" cannot patch' });
   const b2 = await h2.backend();
-  await assert.rejects(b2.up(1), /^Error: apply Deployment\/clouddetect-test-run: HTTP 403: deployments\.apps "clouddetect-test-run" is forbidden: User "bob" cannot patch$/);
+  await assert.rejects(b2.deploy(spec(1)), /^Error: apply Deployment\/clouddetect-test-run: HTTP 403: deployments\.apps "clouddetect-test-run" is forbidden: User "bob" cannot patch$/);
 });
 
 test('an API server that keeps failing ends the wait after a few polls', async () => {
   const h = await harness();
   h.api.fail({ method: 'GET', path: /\/deployments\/clouddetect-test-run$/, status: 503, message: 'apiserver is shutting down' });
   const b = await h.backend();
-  await assert.rejects(b.up(1), /read deployment clouddetect-test-run: HTTP 503: apiserver is shutting down/);
+  await assert.rejects(b.deploy(spec(1)), /read deployment clouddetect-test-run: HTTP 503: apiserver is shutting down/);
 });
 
 test('a slow rollout is waited for; with too short a timeout the error says the controller lags', async () => {
   const h = await harness({ observeDelayTicks: 30 });
   const b = await h.backend();
-  await b.up(1);
+  await b.deploy(spec(1));
   assert.equal((await b.replicaStats()).length, 1);
   const slow = await h.backend({ runId: 'slow-run', rolloutTimeoutS: 0.05 });
-  await assert.rejects(slow.up(1), /not ready after 0\.05 s \(controller has not observed generation 1\)/);
+  await assert.rejects(slow.deploy(spec(1)), /not ready after 0\.05 s \(controller has not observed generation 1\)/);
 });
 
 test('an abort ends the wait at once', async () => {
   const h = await harness({ neverReady: [1] });
   const b = await h.backend();
   const ac = new AbortController();
-  const up = b.up(1, ac.signal);
+  const up = b.deploy(spec(1), ac.signal);
   setTimeout(() => ac.abort(new Error('interrupted')), 50);
   await assert.rejects(up, /interrupted/);
 });
@@ -192,7 +193,7 @@ test('an abort ends the wait at once', async () => {
 test('without nodes/proxy permission the CPU counters are left out and the reason is logged once', async () => {
   const h = await harness({ cadvisorForbidden: true });
   const b = await h.backend();
-  await b.up(2);
+  await b.deploy(spec(2));
   await b.replicaStats();
   const stats = await b.replicaStats();
   assert.deepEqual(stats.map((s) => Object.keys(s).sort()), Array(2).fill(['name', 'oomKilled', 'ready', 'restarts']));
@@ -204,9 +205,9 @@ test('without nodes/proxy permission the CPU counters are left out and the reaso
 test('--keep leaves the run in place; purge removes every project object, whichever run made it', async () => {
   const h = await harness();
   const kept = await h.backend({ keep: true });
-  await kept.up(1);
+  await kept.deploy(spec(1));
   const other = await h.backend({ runId: 'other-run' });
-  await other.up(1);
+  await other.deploy(spec(1));
   await kept.down();
   await other.detach?.();
   assert.equal(h.api.cluster.list('Deployment').length, 2);
@@ -224,7 +225,7 @@ test('kubeconfig context and namespace: an unknown context is named with the kno
   const h = await harness();
   await assert.rejects(h.backend({ context: 'prod' }), /kubeconfig has no context "prod" \(contexts: fake\)/);
   const b = await h.backend({ context: 'fake', namespace: 'team-a' });
-  await b.up(1);
+  await b.deploy(spec(1));
   assert.equal(h.api.cluster.list('Deployment', 'team-a').length, 1);
 });
 
@@ -242,7 +243,7 @@ test('the cluster executor runs the LoadJob as a Job on the control plane and re
     },
   });
   const b = await h.backend({ imageImagesDir: '/data/images' });
-  await b.up(1);
+  await b.deploy(spec(1));
   const endpoint = await b.endpoint('cluster');
   assert.deepEqual(await (await b.executor('cluster')).run(loadJob()), result);
   const sent = JSON.parse(seen[0]!.env.LOAD_JOB!) as LoadJob;
@@ -256,7 +257,7 @@ test('the cluster executor runs the LoadJob as a Job on the control plane and re
 test('a failing load Job is reported with the worker error', async () => {
   const h = await harness({ runJob: async () => { throw new Error('image folder /app/inputfolder: does not exist'); } });
   const b = await h.backend();
-  await b.up(1);
+  await b.deploy(spec(1));
   await assert.rejects((await b.executor('cluster')).run(loadJob()), /^Error: load job clouddetect-load-test-run-1 failed: image folder \/app\/inputfolder: does not exist; /);
   assert.equal(h.api.cluster.list('Job').length, 0);
 });
@@ -264,7 +265,7 @@ test('a failing load Job is reported with the worker error', async () => {
 test('an aborted load Job is deleted and the abort reason returned', async () => {
   const h = await harness({ runJob: () => new Promise((resolve) => setTimeout(() => resolve('too late'), 1500)) });
   const b = await h.backend();
-  await b.up(1);
+  await b.deploy(spec(1));
   const ac = new AbortController();
   const run = (await b.executor('cluster')).run(loadJob(), ac.signal);
   setTimeout(() => ac.abort(new Error('trial interrupted')), 100);
@@ -275,10 +276,10 @@ test('an aborted load Job is deleted and the abort reason returned', async () =>
 test('an image that cannot be pulled ends the wait at once, for the Deployment and for a load Job', async () => {
   const h = await harness({ unpullableImage: 'clouddetect:missing' });
   const b = await h.backend({ image: 'clouddetect:missing', rolloutTimeoutS: 60 });
-  await assert.rejects(b.up(1), /^Error: deployment clouddetect-test-run cannot become ready: clouddetect-test-run-\w+-xxxx1: (ErrImagePull|ImagePullBackOff) \(Back-off pulling image "clouddetect:missing"\)$/);
+  await assert.rejects(b.deploy(spec(1)), /^Error: deployment clouddetect-test-run cannot become ready: clouddetect-test-run-\w+-xxxx1: (ErrImagePull|ImagePullBackOff) \(Back-off pulling image "clouddetect:missing"\)$/);
   await b.down();
   const ok = await h.backend({ runId: 'job-image' });
-  await ok.up(1);
+  await ok.deploy(spec(1));
   const job = await h.backend({ runId: 'job-image', clientImage: 'clouddetect:missing' });
   await assert.rejects((await job.executor('cluster')).run(loadJob()), /^Error: load job clouddetect-load-job-image-1 cannot start: .*Back-off pulling image/);
   assert.equal(h.api.cluster.list('Job').length, 0);
@@ -297,5 +298,5 @@ test('an unreachable API server fails with the address in the message', async ()
   const h = await harness();
   const b = await h.backend({ pollMs: 1 });
   await h.api.close();
-  await assert.rejects(b.up(1), /^Error: apply Deployment\/clouddetect-test-run: .*ECONNREFUSED/);
+  await assert.rejects(b.deploy(spec(1)), /^Error: apply Deployment\/clouddetect-test-run: .*ECONNREFUSED/);
 });

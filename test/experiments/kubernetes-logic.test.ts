@@ -4,10 +4,11 @@ import type { V1Deployment, V1Node, V1Pod } from '@kubernetes/client-node';
 import { rolloutVerdict, describePod, hopelessReason } from '../../experiments/deploy/kubernetes/rollout.js';
 import { parseCadvisor, replicaStats } from '../../experiments/deploy/kubernetes/stats.js';
 import { clusterAddress, remoteAddress, urlFor } from '../../experiments/deploy/kubernetes/endpoints.js';
-import { jobDeadlineS, resultFromLog } from '../../experiments/deploy/kubernetes/cluster-job.js';
+import { jobDeadlineS,  } from '../../experiments/deploy/kubernetes/cluster-job.js';
+import { resultFromLog } from '../../experiments/load/protocol/schema.js';
 import { deploymentName, loadJobName, runIdLabel } from '../../experiments/deploy/kubernetes/names.js';
 import { kubernetesOptionsFromEnv, parseKubernetesOptions, withEnvOptions } from '../../experiments/deploy/kubernetes/options.js';
-import type { LoadJob, LoadJobResult } from '../../experiments/load/types.js';
+import type { LoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
 
 function deployment(generation: number, status: V1Deployment['status']): V1Deployment {
   return { metadata: { name: 'd', generation }, status };

@@ -20,7 +20,7 @@ import { validateManifests } from '../../experiments/deploy/kubernetes/validate.
 import { detectorSelector, loadJobName } from '../../experiments/deploy/kubernetes/names.js';
 import { K8S_DIR, PLAIN_DEFAULTS, plainYamlFiles } from '../../experiments/deploy/kubernetes/plain-yaml.js';
 import { matchesSelector } from '../helpers/fake-kube-api.js';
-import type { LoadJob } from '../../experiments/load/types.js';
+import type { LoadJob } from '../../experiments/load/protocol/schema.js';
 import { loadConfig } from '../../experiments/plan/config.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -40,8 +40,8 @@ function openApiValidate(objects: readonly any[]): void {
 
 const base: ManifestOptions = {
   runId: 'Run 2026-11-23T17:00Z',
-  replicaCpu: 0.5,
-  replicaMemoryMi: 512,
+  cpu: 0.5,
+  memoryMi: 512,
   modelPath: '/work/shared/model/yolox_nano.onnx',
   replicas: 4,
 };
@@ -114,7 +114,7 @@ test('the plain YAML in k8s/ is the templates rendered with the defaults', () =>
     openApiValidate([yaml.load(text)]);
   }
   const d = yaml.load(readFileSync(path.join(K8S_DIR, 'deployment.yaml'), 'utf8')) as any;
-  assert.equal(d.spec.template.spec.containers[0].resources.limits.cpu, cpuQuantity(PLAIN_DEFAULTS.replicaCpu));
+  assert.equal(d.spec.template.spec.containers[0].resources.limits.cpu, cpuQuantity(PLAIN_DEFAULTS.cpu));
 });
 
 test('k8s/rbac.yaml passes the schemas', () => {
@@ -152,8 +152,8 @@ test('every plan config in experiments/configs renders manifests that pass the s
     const config = await loadConfig(path.join(configsDir, file));
     for (const replicas of config.replicas) {
       const { objects } = renderManifests({
-        runId: `cfg-${file}`, replicas, replicaCpu: config.replica.cpu,
-        replicaMemoryMi: config.replica.memoryMi, modelPath: config.model,
+        runId: `cfg-${file}`, replicas, cpu: config.replica.cpu,
+        memoryMi: config.replica.memoryMi, modelPath: config.model,
       });
       openApiValidate(objects);
       assert.equal((objects[0] as any).spec.replicas, replicas);

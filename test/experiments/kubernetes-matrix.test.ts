@@ -12,11 +12,11 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createBackend } from '../../experiments/deploy/kubernetes/index.js';
-import { startFakeService, type FakeService } from '../../experiments/deploy/fake/fake-service.js';
-import { spawnWorker } from '../../experiments/load/spawn-worker.js';
+import { createKubernetesBackend } from '../../experiments/deploy/kubernetes/index.js';
+import { startFakeService, type FakeService } from '../../experiments/deploy/fake-backend.js';
+import { runWorkerOnce } from '../../experiments/load/protocol/client.js';
 import { loadConfig } from '../../experiments/plan/config.js';
-import type { LoadJob } from '../../experiments/load/types.js';
+import type { LoadJob } from '../../experiments/load/protocol/schema.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,15 +43,15 @@ test('the assignment matrix runs end to end against the fake cluster and leaves 
     nodePort: servicePort,
     onEndpoints: (ready) => service.setReplicas(ready.length),
     // the Job's container: the same worker, reading the LoadJob the Job carries
-    runJob: async (env) => JSON.stringify(await spawnWorker(JSON.parse(env.LOAD_JOB!) as LoadJob)),
+    runJob: async (env) => JSON.stringify(await runWorkerOnce(JSON.parse(env.LOAD_JOB!) as LoadJob)),
   });
   cleanup.push(() => api.close());
 
-  const backend = await createBackend({
-    runId: 'matrix', task: config.task, replicaCpu: config.replica.cpu, replicaMemoryMi: config.replica.memoryMi,
-    modelPath: config.model, stateDir: images, balancer: 'round-robin', wan: config.wan, log: () => undefined,
-    kubeconfig: api.kubeconfig, pollMs: 10, rolloutTimeoutS: 20, imageImagesDir: images,
-  });
+  const backend = await createKubernetesBackend(
+    { runId: 'matrix', stateDir: images, log: () => undefined },
+    { kubeconfig: api.kubeconfig, pollMs: 10, rolloutTimeoutS: 20, imageImagesDir: images },
+  );
+  const shape = { task: config.task, cpu: config.replica.cpu, memoryMi: config.replica.memoryMi, modelPath: config.model, balancer: 'round-robin' as const };
   cleanup.push(() => backend.down());
 
   const job: LoadJob = {
@@ -60,8 +60,7 @@ test('the assignment matrix runs end to end against the fake cluster and leaves 
   };
   const cells: string[] = [];
   for (const [i, replicas] of config.replicas.entries()) {
-    if (i === 0) await backend.up(replicas);
-    else await backend.scale(replicas);
+    await backend.deploy({ ...shape, replicas });
     const stats = await backend.replicaStats();
     assert.equal(stats.filter((s) => s.ready).length, replicas, `${replicas} ready replicas`);
     for (const location of config.locations) {

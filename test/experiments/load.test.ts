@@ -3,9 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { runLoadJob } from '../../experiments/load/run-job.js';
-import { spawnWorker } from '../../experiments/load/spawn-worker.js';
-import type { LoadJob } from '../../experiments/load/types.js';
-import { startFakeService, type FakeService } from '../../experiments/deploy/fake/fake-service.js';
+import { runWorkerOnce } from '../../experiments/load/protocol/client.js';
+import type { LoadJob } from '../../experiments/load/protocol/schema.js';
+import { startFakeService, type FakeService } from '../../experiments/deploy/fake-backend.js';
 import { makeImages, tempDir } from './helpers.js';
 
 type Mode = 'ok' | 'wrong-id' | 'status500' | 'bad-body' | 'slow';
@@ -149,7 +149,7 @@ describe('the worker process', () => {
     const s = await scripted('ok');
     closers.push(s.close);
     const progress: number[] = [];
-    const result = await spawnWorker(job(s.url, { levels: [1, 2], holdS: 1.2 }), { onProgress: (p) => progress.push(p.users) });
+    const result = await runWorkerOnce(job(s.url, { levels: [1, 2], holdS: 1.2 }), { onProgress: (p) => progress.push(p.users) });
     assert.deepEqual(result.steps.map((st) => st.users), [1, 2]);
     assert.equal(result.aborted, false);
     assert.ok(progress.length > 0 && progress.every((u) => u === 1 || u === 2));
@@ -159,12 +159,12 @@ describe('the worker process', () => {
     const s = await scripted('ok');
     closers.push(s.close);
     const stop = new AbortController();
-    const result = await spawnWorker(job(s.url, { levels: [2], holdS: 60 }), { signal: stop.signal, onProgress: () => stop.abort() });
+    const result = await runWorkerOnce(job(s.url, { levels: [2], holdS: 60 }), { signal: stop.signal, onProgress: () => stop.abort() });
     assert.equal(result.aborted, true);
     assert.ok(result.steps[0]!.requests > 0);
   });
 
   test('a bad job exits non-zero with the reason', async () => {
-    await assert.rejects(spawnWorker({ ...job('http://127.0.0.1:1'), imagesDir: '/nonexistent-dir' }), /exited with 2: image folder \/nonexistent-dir: does not exist/);
+    await assert.rejects(runWorkerOnce({ ...job('http://127.0.0.1:1'), imagesDir: '/nonexistent-dir' }), /exit code 2.*\n.*image folder \/nonexistent-dir: does not exist/);
   });
 });

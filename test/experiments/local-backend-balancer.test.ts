@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBalancer, type Balancer } from '../../experiments/deploy/local/balancer-proxy.js';
-import type { Strategy } from '../../experiments/deploy/local/pick.js';
+import type { BalancerPolicy } from '../../experiments/contracts/deployment.js';
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -45,7 +45,7 @@ function upstream(name: string) {
   return { server, release: () => held.splice(0).forEach((f) => f()), held, cut };
 }
 
-async function setUp(strategy: Strategy, names: string[]) {
+async function setUp(strategy: BalancerPolicy, names: string[]) {
   const ups = names.map(upstream);
   const urls = await Promise.all(ups.map((u) => listen(u.server)));
   const balancer: Balancer = createBalancer(strategy);

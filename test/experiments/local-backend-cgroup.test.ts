@@ -6,7 +6,6 @@ import { promisify } from 'node:util';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackend } from '../../experiments/deploy/local/index.js';
 import { Cgroup, findGroupDirs, probeCgroups } from '../../lib/cgroup/group.js';
 import { inCgroupCommand } from '../../lib/cgroup/join.js';
 import { markedProcesses } from '../../experiments/deploy/local/ownership.js';
@@ -26,9 +25,9 @@ after(async () => {
 async function started(overrides: Parameters<typeof testRun>[0], replicas: number) {
   const run = testRun(overrides);
   tags.push(run.tag);
-  const backend: Backend = await createBackend(run.options);
+  const backend: Backend = await run.start();
   cleanups.push(() => backend.down());
-  await backend.up(replicas);
+  await backend.deploy(run.spec(replicas));
   return { run, backend };
 }
 
@@ -59,7 +58,7 @@ test('without root the backend runs without limits and says so everywhere', { sk
 });
 
 test('each replica runs inside its own cgroup with the requested limits', { skip }, async () => {
-  const { run, backend } = await started({ replicaCpu: 0.5, replicaMemoryMi: 200 }, 2);
+  const { run, backend } = await started({ cpu: 0.5, memoryMi: 200 }, 2);
   assert.equal(backend.limitsEnforced, true);
   const marked = new Set((await markedProcesses()).filter((p) => p.tag === run.tag).map((p) => p.pid));
   const seenInGroups = new Set<number>();
@@ -114,7 +113,7 @@ test('a CPU-bound process in a 0.5-core group gets about half a core', { skip },
 });
 
 test('a replica that outgrows its memory limit is OOM-killed, counted and restarted', { skip }, async () => {
-  const { run, backend } = await started({ replicaMemoryMi: 128 }, 1);
+  const { run, backend } = await started({ memoryMi: 128 }, 1);
   const { url } = await backend.endpoint('cluster');
   const res = await fetch(new URL('/_test/allocate?mb=400', url), { method: 'POST' }).catch((err: Error) => err);
   assert.ok(res instanceof Error || res.status === 502, 'the allocation should not have succeeded');

@@ -7,7 +7,7 @@ import os from 'node:os';
 import { createInterface } from 'node:readline';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackend, purge } from '../../experiments/deploy/local/index.js';
+import { purge } from '../../experiments/deploy/local/purge.js';
 import { purge as purgeTag } from '../../experiments/deploy/local/purge.js';
 import { isRoot, leftovers, repoRoot, servedBy, testRun } from '../helpers/local-options.js';
 
@@ -91,9 +91,9 @@ test('detach (--keep) leaves the run serving after its owner exits, and purge re
 
 test('purge leaves a live run alone', async () => {
   const run = testRun();
-  const backend = await createBackend(run.options);
+  const backend = await run.start();
   try {
-    await backend.up(1);
+    await backend.deploy(run.spec(1));
     const { url } = await backend.endpoint('cluster');
     const removed = await purge(() => undefined);
     assert.ok(!removed.some((r) => r.includes(run.tag)), removed.join(', '));

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createBackend } from '../../experiments/deploy/local/index.js';
 import { leftovers, repoRoot, testRun } from '../helpers/local-options.js';
 
 const shared = path.resolve(repoRoot, '../shared');
@@ -15,10 +14,10 @@ const skip = !existsSync(path.join(repoRoot, 'service/main.ts'))
   : !existsSync(image) ? `no sample image at ${image}` : false;
 
 test('the real service runs as a limited replica behind the balancer', { skip, timeout: 240_000 }, async () => {
-  const run = testRun({ replicaCommand: undefined, modelPath: model!, replicaMemoryMi: 512, readyTimeoutMs: 180_000 });
-  const backend = await createBackend(run.options);
+  const run = testRun({ replicaCommand: undefined, modelPath: model!, memoryMi: 512, readyTimeoutMs: 180_000 });
+  const backend = await run.start();
   try {
-    await backend.up(1);
+    await backend.deploy(run.spec(1));
     const { url } = await backend.endpoint('cluster');
     const res = await fetch(new URL('/api/object_detection', url), {
       method: 'POST',

@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, test } from 'node:test';
 import type { Backend } from '../../experiments/deploy/backend.js';
-import { createBackend } from '../../experiments/deploy/local/index.js';
 import { leftovers, repoRoot, testRun } from '../helpers/local-options.js';
 
 // Writes the model variables it was given next to the logs, then behaves as the fake service.
@@ -12,7 +11,7 @@ const dumpEnvThenServe = `
 import { writeFileSync } from 'node:fs';
 const keys = ['TASK', 'MODEL_PATH', 'POSE_MODEL_PATH', 'POSE_DETECTOR_PATH'];
 writeFileSync(process.env.ENV_DUMP + '/' + process.env.POD_NAME + '.json', JSON.stringify(Object.fromEntries(keys.map((k) => [k, process.env[k] ?? null]))));
-await import(${JSON.stringify(path.join(repoRoot, 'test/helpers/local-fake-service.ts'))});
+await import(${JSON.stringify(path.join(repoRoot, 'bench/lib/fake-replica.ts'))});
 `;
 
 let running: { backend: Backend; tag: string } | undefined;
@@ -30,11 +29,11 @@ async function replicaEnv(task: 'detection' | 'pose'): Promise<Record<string, st
     ...(task === 'pose' ? { poseDetectorPath: '/m/person.onnx' } : {}),
     replicaCommand: [process.execPath, '--import', 'tsx', '--input-type=module', '-e', dumpEnvThenServe],
   });
-  run.options.replicaEnv = { ENV_DUMP: run.options.stateDir };
-  const backend = await createBackend(run.options);
+  run.own.replicaEnv = { ENV_DUMP: run.context.stateDir };
+  const backend = await run.start();
   running = { backend, tag: run.tag };
-  await backend.up(1);
-  return JSON.parse(await readFile(path.join(run.options.stateDir, `${run.tag}-replica-0.json`), 'utf8')) as Record<string, string | null>;
+  await backend.deploy(run.spec(1));
+  return JSON.parse(await readFile(path.join(run.context.stateDir, `${run.tag}-replica-0.json`), 'utf8')) as Record<string, string | null>;
 }
 
 test('a pose run starts replicas with TASK=pose and both pose models, and no MODEL_PATH', async () => {

@@ -8,7 +8,9 @@ import { createPicker } from '../../experiments/deploy/local/pick.js';
 import { Flow, Link } from '../../experiments/deploy/local/wan-link.js';
 import { countersV1, countersV2, cpuMax, layoutFromMountinfo, parseProcCgroup } from '../../lib/cgroup/parse.js';
 import { subnetFor } from '../../experiments/deploy/local/netns.js';
-import { resolveOptions } from '../../experiments/deploy/local/options.js';
+import { resolveLocalOptions } from '../../experiments/deploy/local/options.js';
+import { sameReplicaShape } from '../../experiments/contracts/deployment.js';
+import { REPO_ROOT } from '../../lib/repo-root.js';
 import { testRun } from '../helpers/local-options.js';
 
 const pool = (...inFlight: number[]) => inFlight.map((n, i) => ({ name: `r${i}`, inFlight: n }));
@@ -102,13 +104,21 @@ test('subnets are private /30s that skip addresses in use', () => {
   assert.deepEqual(subnetFor('00000000', new Set(['10.231.0.1'])), { hostIp: '10.231.0.5', nsIp: '10.231.0.6' });
 });
 
-test('options are validated with one readable error', () => {
-  const { options } = testRun();
-  assert.throws(() => resolveOptions({ ...options, replicaCpu: 0 }), /replicaCpu/);
-  assert.throws(() => resolveOptions({ ...options, balancer: 'fastest' as never }), /balancer/);
-  assert.throws(() => resolveOptions({ ...options, wan: { rttMs: 10, jitterMs: 8, bandwidthMbit: 1 } }), /jitterMs/);
-  const resolved = resolveOptions({ ...options, replicaCommand: undefined });
-  assert.deepEqual(resolved.replicaCommand.slice(-1), ['service/main.ts']);
+test('options are validated strictly with one readable error', () => {
+  const { own } = testRun();
+  assert.throws(() => resolveLocalOptions({ ...own, loadGenCpu: 0 }), /loadGenCpu/);
+  assert.throws(() => resolveLocalOptions({ ...own, replicaCpu: 0.5 } as never), /Unrecognized key/);
+  assert.throws(() => resolveLocalOptions({ ...own, wan: { rttMs: 10, jitterMs: 8, bandwidthMbit: 1 } }), /jitterMs/);
+  const resolved = resolveLocalOptions({ ...own, replicaCommand: undefined });
+  assert.equal(resolved.replicaCommand.at(-1), path.join(REPO_ROOT, 'service/main.ts'));
+});
+
+test('a replica shape change replaces replicas; a count change only scales', () => {
+  const spec = testRun().spec(2);
+  assert.equal(sameReplicaShape(spec, { ...spec, replicas: 4, balancer: 'random' }), true);
+  assert.equal(sameReplicaShape(spec, { ...spec, cpu: 1 }), false);
+  assert.equal(sameReplicaShape(spec, { ...spec, memoryMi: 1024 }), false);
+  assert.equal(sameReplicaShape(spec, { ...spec, modelPath: '/other.onnx' }), false);
 });
 
 test('cgroup v2: one group in the unified tree gets cpu.max, memory.max and no swap, and its counters are read from there', async () => {

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackend } from '../../experiments/deploy/local/index.js';
 import { createWanProxy } from '../../experiments/deploy/local/wan-proxy.js';
 import { ip } from '../../experiments/deploy/local/netns.js';
 import type { Backend } from '../../experiments/deploy/backend.js';
@@ -92,12 +91,12 @@ test('the WAN proxy keeps the byte stream intact under jitter', async () => {
 
 async function started(overrides: Parameters<typeof testRun>[0]) {
   const run = testRun(overrides);
-  const backend: Backend = await createBackend(run.options);
+  const backend: Backend = await run.start();
   cleanups.push(async () => {
     await backend.down();
     assert.deepEqual(await leftovers(run.tag), []);
   });
-  await backend.up(2);
+  await backend.deploy(run.spec(2));
   return { run, backend };
 }
 

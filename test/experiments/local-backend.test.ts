@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createBackend } from '../../experiments/deploy/local/index.js';
 import type { Backend } from '../../experiments/deploy/backend.js';
 import { leftovers, servedBy, testRun } from '../helpers/local-options.js';
 
@@ -11,8 +10,8 @@ const run = testRun({ replicaEnv: { FAKE_TERM: 'immediate' } });
 let backend: Backend;
 
 before(async () => {
-  backend = await createBackend(run.options);
-  await backend.up(2);
+  backend = await run.start();
+  await backend.deploy(run.spec(2));
 });
 after(async () => {
   await backend?.down();
@@ -35,7 +34,7 @@ test('round-robin sends the same number of requests to each replica', async () =
 test('scaling up and down keeps the replicas that stay running', async () => {
   const before = (await backend.replicaStats()).map((r) => r.name);
   const startsBefore = await replicaStarts();
-  await backend.scale(3);
+  await backend.deploy(run.spec(3));
   const stats = await backend.replicaStats();
   assert.equal(stats.length, 3);
   assert.ok(stats.every((s) => s.ready));
@@ -44,11 +43,11 @@ test('scaling up and down keeps the replicas that stay running', async () => {
   const { url } = await backend.endpoint('cluster');
   assert.equal(Object.keys(await servedBy(url, 9)).length, 3);
 
-  await backend.scale(1);
+  await backend.deploy(run.spec(1));
   assert.deepEqual((await backend.replicaStats()).map((r) => r.name), [`${run.tag}-replica-0`]);
   assert.deepEqual(Object.keys(await servedBy(url, 4)), [`${run.tag}-replica-0`]);
   assert.equal((await replicaStarts()).get(`${run.tag}-replica-0`), startsBefore.get(`${run.tag}-replica-0`));
-  await backend.scale(2);
+  await backend.deploy(run.spec(2));
 });
 
 test('scaling down lets requests already on a removed replica finish', async () => {
@@ -56,11 +55,11 @@ test('scaling down lets requests already on a removed replica finish', async () 
   // round-robin puts one on each replica; replica-1 is then scaled away while its request runs
   const slow = [0, 1].map(() => fetch(new URL('/_test/slow?ms=1500', url)).then(async (r) => ({ status: r.status, by: r.headers.get('x-served-by'), body: await r.text() })));
   await sleep(300);
-  await backend.scale(1);
+  await backend.deploy(run.spec(1));
   const answers = await Promise.all(slow);
   assert.deepEqual(answers.map((a) => a.status), [200, 200]);
   assert.deepEqual(answers.map((a) => a.by).sort(), [`${run.tag}-replica-0`, `${run.tag}-replica-1`]);
-  await backend.scale(2);
+  await backend.deploy(run.spec(2));
 });
 
 test('the cluster executor runs the worker against the balancer and returns its result', async () => {
@@ -91,9 +90,9 @@ test('an abort stops the worker and still returns its partial result', async () 
 });
 
 test('deployment.json describes what is deployed', async () => {
-  const manifest = JSON.parse(await readFile(path.join(run.options.stateDir, 'deployment.json'), 'utf8'));
+  const manifest = JSON.parse(await readFile(path.join(run.context.stateDir, 'deployment.json'), 'utf8'));
   assert.equal(manifest.replicas.count, 2);
-  assert.equal(manifest.balancer.strategy, 'round-robin');
+  assert.equal(manifest.balancer.policy, 'round-robin');
   assert.deepEqual(manifest.replicas.resources, { cpu: 0.5, memoryMi: 256 });
   assert.equal(manifest.locations[0].location, 'cluster');
 });

@@ -94,7 +94,7 @@ describe('plan', () => {
     const plan = buildPlan(resolveConfig({ replicas: [4, 1, 2], trials: { min: 2 } }, 't'), ctx);
     assert.deepEqual(
       plan.trials.map((t) => t.id),
-      [1, 2, 4].flatMap((r) => ['cluster', 'remote'].flatMap((l) => [0, 1].map((i) => trialId(r, l as 'cluster', i)))),
+      [1, 2, 4].flatMap((r) => ['cluster', 'remote'].flatMap((l) => [0, 1].map((i) => trialId({ id: `r${r}-${l}` }, i)))),
     );
     assert.equal(new Set(plan.trials.map((t) => t.id)).size, plan.trials.length);
     assert.ok(plan.estimateS > 0);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { test } from 'node:test';
-import { etaSeconds, formatDuration, ProgressLine } from '../../experiments/progress.js';
+import { etaSeconds, formatDuration, ProgressLine } from '../../experiments/cli/progress-line.js';
 import { failureBound, formatTrial } from '../../experiments/cli/plan-text.js';
 import { trialFrom } from './helpers.js';
 

@@ -2,10 +2,14 @@ import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, test } from 'node:test';
-import { nextTrial, remainingTrials, startHint } from '../../experiments/cli/cell-trials.js';
+import { nextTrial, remainingTrials, startHint } from '../../experiments/engine/cell-trials.js';
 import { resolveConfig } from '../../experiments/plan/config.js';
 import { RunStore, writeAtomic } from '../../experiments/record/store.js';
+import type { TrialResult } from '../../experiments/record/schema.js';
 import { tempDir, trialFrom } from './helpers.js';
+
+const cellOf = (replicas: number, location: 'cluster' | 'remote') => ({ id: `r${replicas}-${location}`, replicas, location });
+const byMaxUsers = (t: TrialResult) => t.maxUsers;
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeEach(async () => {
@@ -48,21 +52,21 @@ describe('resume and adaptive trials', () => {
   const t = (trial: number, maxUsers: number, valid = true) => trialFrom({ replicas: 2, location: 'remote', trial, maxUsers, valid });
 
   test('finished trials are skipped; the first missing one runs next', () => {
-    assert.deepEqual(nextTrial(config, 2, 'remote', []), { trial: 0, attempt: 0 });
-    assert.deepEqual(nextTrial(config, 2, 'remote', [t(0, 10), t(1, 10)]), { trial: 2, attempt: 0 });
-    assert.deepEqual(nextTrial(config, 2, 'remote', [t(0, 10), t(2, 10)]), { trial: 1, attempt: 0 });
-    assert.deepEqual(nextTrial(config, 1, 'remote', [t(0, 10)]), { trial: 0, attempt: 0 }, 'other cells do not count');
+    assert.deepEqual(nextTrial(config, cellOf(2, 'remote'), [], byMaxUsers), { trial: 0, attempt: 0 });
+    assert.deepEqual(nextTrial(config, cellOf(2, 'remote'), [t(0, 10), t(1, 10)], byMaxUsers), { trial: 2, attempt: 0 });
+    assert.deepEqual(nextTrial(config, cellOf(2, 'remote'), [t(0, 10), t(2, 10)], byMaxUsers), { trial: 1, attempt: 0 });
+    assert.deepEqual(nextTrial(config, cellOf(1, 'remote'), [t(0, 10)], byMaxUsers), { trial: 0, attempt: 0 }, 'other cells do not count');
   });
 
   test('an invalid trial is retried up to invalidRetries, then left as invalid', () => {
-    assert.deepEqual(nextTrial(config, 2, 'remote', [t(0, 10, false)]), { trial: 0, attempt: 1 });
-    assert.deepEqual(nextTrial(config, 2, 'remote', [t(0, 10, false), t(0, 10, false)]), { trial: 1, attempt: 0 });
+    assert.deepEqual(nextTrial(config, cellOf(2, 'remote'), [t(0, 10, false)], byMaxUsers), { trial: 0, attempt: 1 });
+    assert.deepEqual(nextTrial(config, cellOf(2, 'remote'), [t(0, 10, false), t(0, 10, false)], byMaxUsers), { trial: 1, attempt: 0 });
   });
 
   test('past the minimum, trials are added only while max users vary over the threshold, up to the cap', () => {
-    assert.equal(nextTrial(config, 2, 'remote', [t(0, 10), t(1, 10), t(2, 10)]), null, 'agreeing trials: done');
-    assert.deepEqual(nextTrial(config, 2, 'remote', [t(0, 10), t(1, 15), t(2, 20)]), { trial: 3, attempt: 0 });
-    assert.equal(nextTrial(config, 2, 'remote', [t(0, 10), t(1, 15), t(2, 20), t(3, 10), t(4, 20)]), null, 'cap reached');
+    assert.equal(nextTrial(config, cellOf(2, 'remote'), [t(0, 10), t(1, 10), t(2, 10)], byMaxUsers), null, 'agreeing trials: done');
+    assert.deepEqual(nextTrial(config, cellOf(2, 'remote'), [t(0, 10), t(1, 15), t(2, 20)], byMaxUsers), { trial: 3, attempt: 0 });
+    assert.equal(nextTrial(config, cellOf(2, 'remote'), [t(0, 10), t(1, 15), t(2, 20), t(3, 10), t(4, 20)], byMaxUsers), null, 'cap reached');
   });
 });
 
@@ -71,19 +75,19 @@ describe('search start and remaining trials', () => {
   const t = (replicas: number, trial: number, maxUsers: number, valid = true) => trialFrom({ replicas, location: 'cluster', trial, maxUsers, valid });
 
   test('search starts at the cell\'s earlier answer, else at the answer with the next fewer replicas, else the configured start', () => {
-    assert.equal(startHint(config, 1, 'cluster', []), 4);
-    assert.equal(startHint(config, 2, 'cluster', [t(1, 0, 30)]), 30);
-    assert.equal(startHint(config, 4, 'cluster', [t(1, 0, 30), t(2, 0, 50), t(2, 1, 70), t(2, 2, 60)]), 60, 'median of the closest fewer replicas');
-    assert.equal(startHint(config, 2, 'cluster', [t(1, 0, 30), t(2, 0, 44)]), 44, 'own cell first');
-    assert.equal(startHint(config, 2, 'cluster', [t(1, 0, 30, false)]), 4, 'invalid answers are not used');
-    assert.equal(startHint(config, 2, 'cluster', [t(1, 0, 2)]), 4, 'never below the configured start');
+    assert.equal(startHint(config, cellOf(1, 'cluster'), []), 4);
+    assert.equal(startHint(config, cellOf(2, 'cluster'), [t(1, 0, 30)]), 30);
+    assert.equal(startHint(config, cellOf(4, 'cluster'), [t(1, 0, 30), t(2, 0, 50), t(2, 1, 70), t(2, 2, 60)]), 60, 'median of the closest fewer replicas');
+    assert.equal(startHint(config, cellOf(2, 'cluster'), [t(1, 0, 30), t(2, 0, 44)]), 44, 'own cell first');
+    assert.equal(startHint(config, cellOf(2, 'cluster'), [t(1, 0, 30, false)]), 4, 'invalid answers are not used');
+    assert.equal(startHint(config, cellOf(2, 'cluster'), [t(1, 0, 2)]), 4, 'never below the configured start');
   });
 
   test('remaining trials count the unsettled minimum, retries and a pending adaptive trial', () => {
-    const cells = [{ replicas: 1, location: 'cluster' as const }, { replicas: 2, location: 'cluster' as const }];
-    assert.equal(remainingTrials(config, cells, []), 4);
-    assert.equal(remainingTrials(config, cells, [t(1, 0, 10)]), 3);
-    assert.equal(remainingTrials(config, cells, [t(1, 0, 10), t(1, 1, 10, false)]), 3, 'an invalid trial will be retried');
-    assert.equal(remainingTrials(config, cells, [t(1, 0, 10), t(1, 1, 20)]), 3, 'disagreeing trials add an adaptive one');
+    const cells = [cellOf(1, 'cluster'), cellOf(2, 'cluster')];
+    assert.equal(remainingTrials(config, cells, [], byMaxUsers), 4);
+    assert.equal(remainingTrials(config, cells, [t(1, 0, 10)], byMaxUsers), 3);
+    assert.equal(remainingTrials(config, cells, [t(1, 0, 10), t(1, 1, 10, false)], byMaxUsers), 3, 'an invalid trial will be retried');
+    assert.equal(remainingTrials(config, cells, [t(1, 0, 10), t(1, 1, 20)], byMaxUsers), 3, 'disagreeing trials add an adaptive one');
   });
 });

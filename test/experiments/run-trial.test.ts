@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { invalidReason, networkPath } from '../../experiments/cli/run-trial.js';
+import { invalidReason, networkPath } from '../../experiments/engine/max-users-trial.js';
 import type { SearchOutcome } from '../../experiments/search/types.js';
 import { okRecords, stepFrom } from './helpers.js';
 
@@ -27,5 +27,5 @@ test('the recorded path prefers the backend\'s own measurement over the worker\'
   const endpoint = { location: 'remote' as const, url: 'http://x', description: 'wan', bandwidthMbit: 100 };
   assert.deepEqual(networkPath(endpoint, [50, 40, 60]), { rttMs: 50, bandwidthMbit: 100, description: 'wan' });
   assert.deepEqual(networkPath({ ...endpoint, measured: { rttMs: 41, bandwidthMbit: 87 } }, [50]), { rttMs: 41, bandwidthMbit: 87, description: 'wan' });
-  assert.equal(networkPath(endpoint, []).rttMs, 0);
+  assert.equal(networkPath(endpoint, []).rttMs, null, 'nothing answered: not measured, never 0');
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import type { Step } from '../../experiments/record/schema.js';
+import type { Step } from '../../experiments/contracts/domain.js';
 import { converged, searchMaxUsers } from '../../experiments/search/bisect.js';
 import { rampMaxUsers } from '../../experiments/search/ramp.js';
-import { simulatedProbe, type SimulationOptions } from '../../experiments/search/simulator.js';
+import { simulatedProbe, type SimulationOptions } from '../../bench/lib/queue-simulator.js';
 import type { Probe, SearchSettings } from '../../experiments/search/types.js';
 import { okRecords, stepFrom } from './helpers.js';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { decodeHistogram, mergeHistograms, percentilesMs } from '../../experiments/load/histogram.js';
 import { buildStep, failureCause } from '../../experiments/load/step-builder.js';
-import { Step } from '../../experiments/record/schema.js';
+import { Step } from '../../experiments/contracts/domain.js';
 import { checkResponse } from '../../experiments/load/check-response.js';
 
 const base = { users: 4, startedAt: new Date(0).toISOString(), loadGenCpu: 0.2, windowS: 1, stableTolerance: 0.1 };

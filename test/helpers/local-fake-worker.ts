@@ -6,8 +6,8 @@
  */
 import http from 'node:http';
 import { text } from 'node:stream/consumers';
-import type { LoadJob, LoadJobResult } from '../../experiments/load/types.js';
-import type { Step } from '../../experiments/record/schema.js';
+import type { LoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
+import type { Step } from '../../experiments/contracts/domain.js';
 
 const job = JSON.parse(await text(process.stdin)) as LoadJob;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -57,7 +57,7 @@ for (const users of job.levels) {
     latencyMs: { mean, p50: at(0.5), p90: at(0.9), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? 0 },
     qps: { avg: 0, max: 0 }, perSecond: [], passed: successes === users, stable: true, loadGenCpu: 0, perReplica, histogram: '',
   });
-  process.stderr.write(`${JSON.stringify({ event: 'level-done', users, successes })}\n`);
+  process.stderr.write(`${JSON.stringify({ type: 'progress', users, qps: 0, errors: users - successes, t: process.uptime() })}\n`);
   if (job.holdS > 0) await new Promise((r) => setTimeout(r, job.holdS * 1000));
 }
 finish();

@@ -1,17 +1,19 @@
 /**
  * Shared set-up for the local backend's tests: options that run the fake
- * service and the fake worker, and a census of what a run left behind.
+ * replica and the fake worker, and a census of what a run left behind.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { LocalBackendOptions } from '../../experiments/deploy/local/index.js';
+import type { DeploymentSpec } from '../../experiments/contracts/deployment.js';
+import type { Backend, BackendContext } from '../../experiments/deploy/backend.js';
+import { createLocalBackend, type LocalOptionsInput } from '../../experiments/deploy/local/index.js';
 import { CGROUP_PREFIX, findGroupDirs } from '../../lib/cgroup/group.js';
+import { REPO_ROOT } from '../../lib/repo-root.js';
 import { listLinks, listNetns } from '../../experiments/deploy/local/netns.js';
 import { markedProcesses, runTag } from '../../experiments/deploy/local/ownership.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const repoRoot = REPO_ROOT;
 export const isRoot = process.getuid?.() === 0;
 
 /** One temp directory for every run of this process, removed when the process exits. */
@@ -27,37 +29,49 @@ function stateDirFor(runId: string): string {
 
 const tsx = (file: string) => [process.execPath, '--import', 'tsx', path.join(repoRoot, file)];
 
+type Shape = Omit<DeploymentSpec, 'replicas'>;
+export type TestOverrides = LocalOptionsInput & Partial<Shape> & { stateDir?: string };
+
 export interface TestRun {
-  options: LocalBackendOptions;
+  context: BackendContext;
+  own: LocalOptionsInput;
   events: { event: string; fields?: Record<string, unknown> }[];
   tag: string;
+  /** the run's replica shape with `replicas` of them */
+  spec(replicas: number): DeploymentSpec;
+  start(): Promise<Backend>;
 }
 
-export function testRun(overrides: Partial<LocalBackendOptions> = {}): TestRun {
+const SHAPE_KEYS = ['task', 'cpu', 'memoryMi', 'modelPath', 'poseDetectorPath', 'balancer'] as const;
+
+export function testRun(overrides: TestOverrides = {}): TestRun {
   const runId = `test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const events: TestRun['events'] = [];
+  const { stateDir, ...rest } = overrides;
+  const shape: Shape = { task: 'detection', cpu: 0.5, memoryMi: 256, modelPath: '/nonexistent/model.onnx', balancer: 'round-robin' };
+  const own: Record<string, unknown> = {
+    wan: { rttMs: 40, jitterMs: 0, bandwidthMbit: 100 },
+    replicaCommand: tsx('bench/lib/fake-replica.ts'),
+    workerCommand: tsx('test/helpers/local-fake-worker.ts'),
+    readyTimeoutMs: 30_000,
+    probeIntervalMs: 100,
+    backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 60_000 },
+    terminationGraceMs: 3000,
+    rttPings: 5,
+  };
+  for (const [k, v] of Object.entries(rest)) {
+    if ((SHAPE_KEYS as readonly string[]).includes(k)) Object.assign(shape, { [k]: v });
+    else if (v === undefined) delete own[k];
+    else own[k] = v;
+  }
+  const context: BackendContext = { runId, stateDir: stateDir ?? stateDirFor(runId), log: (event, fields) => events.push({ event, fields }) };
   return {
+    context,
+    own: own as LocalOptionsInput,
     events,
     tag: runTag(runId),
-    options: {
-      runId,
-      task: 'detection',
-      replicaCpu: 0.5,
-      replicaMemoryMi: 256,
-      modelPath: '/nonexistent/model.onnx',
-      stateDir: overrides.stateDir ?? stateDirFor(runId),
-      balancer: 'round-robin',
-      wan: { rttMs: 40, jitterMs: 0, bandwidthMbit: 100 },
-      log: (event, fields) => events.push({ event, fields }),
-      replicaCommand: tsx('test/helpers/local-fake-service.ts'),
-      workerCommand: tsx('test/helpers/local-fake-worker.ts'),
-      readyTimeoutMs: 30_000,
-      probeIntervalMs: 100,
-      backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 60_000 },
-      terminationGraceMs: 3000,
-      rttPings: 5,
-      ...overrides,
-    },
+    spec: (replicas) => ({ ...shape, replicas }),
+    start: () => createLocalBackend(context, own as LocalOptionsInput),
   };
 }
 

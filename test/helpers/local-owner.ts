@@ -4,12 +4,11 @@
  * options; argv[3] = "detach": detach (--keep) and exit instead of waiting.
  * Prints "READY <tag> <cluster url>" once replicas and both locations are up.
  */
-import { createBackend } from '../../experiments/deploy/local/index.js';
 import { testRun } from './local-options.js';
 
 const run = testRun(JSON.parse(process.argv[2] ?? '{}'));
-const backend = await createBackend(run.options);
-await backend.up(2);
+const backend = await run.start();
+await backend.deploy(run.spec(2));
 await backend.endpoint('remote');
 await backend.executor('cluster');
 const { url } = await backend.endpoint('cluster');

@@ -2,14 +2,13 @@
  * Deploys a small local run and prints what it saw as one JSON line; the
  * tests start it as an unprivileged user to check the no-limits fallback.
  */
-import { createBackend } from '../../experiments/deploy/local/index.js';
 import { leftovers, testRun } from './local-options.js';
 
 const run = testRun();
-const backend = await createBackend(run.options);
+const backend = await run.start();
 let report: Record<string, unknown>;
 try {
-  await backend.up(1);
+  await backend.deploy(run.spec(1));
   const cluster = await backend.endpoint('cluster');
   const remote = await backend.endpoint('remote');
   report = { limitsEnforced: backend.limitsEnforced, cluster: cluster.description, remoteUrl: remote.url, remote: remote.description, stats: await backend.replicaStats() };

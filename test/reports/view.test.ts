@@ -84,7 +84,7 @@ test('the set-up paragraph states only what was measured: pod counts, locations 
   const v = buildView({ data, input, observations: [], figures: [], notes: null, notesFile: 'n.md', configFields: {}, lang: 'en', format: 'A4' });
   const remote = run.results.cells.find((c) => c.location === 'remote')!.network;
   assert.match(v.context.setup, /ran as 1, 2, 4 replicas/);
-  assert.ok(v.context.setup.includes(`Remote client, ${remote.description} (measured RTT ${remote.rttMs.toFixed(1)} ms, ${remote.bandwidthMbit!.toFixed(1)} Mbit/s)`), v.context.setup);
+  assert.ok(v.context.setup.includes(`Remote client, ${remote.description} (measured RTT ${remote.rttMs!.toFixed(1)} ms, ${remote.bandwidthMbit!.toFixed(1)} Mbit/s)`), v.context.setup);
   assert.equal(v.context.setup.match(/measured RTT/g)?.length, 2, 'each path states its measurement once');
 });
 

@@ -6,11 +6,12 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Backend, BackendOptions, LoadExecutor, LocationEndpoint, ReplicaLog } from '../backend.js';
-import type { Location, ReplicaStats } from '../../record/schema.js';
-import { spawnWorker } from '../../load/spawn-worker.js';
+import type { Backend, BackendContext, LoadExecutor, LocationEndpoint, ReplicaLog } from '../backend.js';
+import type { Location, ReplicaStats } from '../../contracts/domain.js';
+import { sameReplicaShape, type DeploymentSpec } from '../../contracts/deployment.js';
+import { WorkerClient, workerCommand } from '../../load/protocol/client.js';
 import { apiStatus, ClusterApi, loadKubeConfig, type Deletable } from './api.js';
-import { createClusterJobExecutor, parseLoadJobResult } from './cluster-job.js';
+import { createClusterJobExecutor } from './cluster-job.js';
 import { clusterAddress, remoteAddress, urlFor } from './endpoints.js';
 import { deploymentName, detectorSelector, runSelector } from './names.js';
 import { parseKubernetesOptions, withEnvOptions, type KubernetesOptions, type KubernetesOptionsInput } from './options.js';
@@ -19,20 +20,20 @@ import { renderManifests } from './render.js';
 import { waitForRollout } from './rollout.js';
 import { parseCadvisor, replicaStats, type CadvisorSample } from './stats.js';
 
-export type KubernetesBackendOptions = BackendOptions & KubernetesOptionsInput;
-
 const KINDS: readonly Deletable[] = ['Job', 'Service', 'Deployment'];
 
-export async function createKubernetesBackend(options: KubernetesBackendOptions, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
+/** Why this backend cannot run `spec`: kube-proxy, not the study, decides how a plain Service spreads requests. */
+export function unsupported(spec: DeploymentSpec): string[] {
+  return spec.balancer === 'round-robin' ? [] : [`balancer policy "${spec.balancer}" is not available on kubernetes: a Service is balanced by kube-proxy (use round-robin)`];
+}
+
+export async function createKubernetesBackend(ctx: BackendContext, options: KubernetesOptionsInput, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {
   const kube = parseKubernetesOptions(withEnvOptions(options, env));
   const resolved = loadKubeConfig(kube);
   const api = new ClusterApi(resolved.kc, resolved.namespace);
-  const name = deploymentName(options.runId);
-  const log = options.log;
-  log('kubernetes.config', { context: resolved.context, namespace: resolved.namespace, server: resolved.server, deployment: name });
-  if (options.balancer !== 'round-robin') log('kubernetes.balancer-ignored', { balancer: options.balancer, reason: 'kube-proxy decides how a Service spreads connections' });
-  log('kubernetes.wan-ignored', { reason: 'the remote location is a real network path, not an emulated one' });
-  return new KubernetesBackend(options, kube, api, name, resolved.server);
+  const name = deploymentName(ctx.runId);
+  ctx.log('kubernetes.config', { context: resolved.context, namespace: resolved.namespace, server: resolved.server, deployment: name });
+  return new KubernetesBackend(ctx, kube, api, name, resolved.server);
 }
 
 class KubernetesBackend implements Backend {
@@ -42,26 +43,38 @@ class KubernetesBackend implements Backend {
   private jobSequence = 0;
   private cadvisorProblem: string | undefined;
   private endpoints = new Map<Location, LocationEndpoint>();
+  private remoteWorker: WorkerClient | null = null;
+  private current: DeploymentSpec | null = null;
 
   constructor(
-    private readonly options: BackendOptions,
+    private readonly options: BackendContext,
     private readonly kube: KubernetesOptions,
     private readonly api: ClusterApi,
     private readonly deployment: string,
     private readonly apiServer: string,
   ) {}
 
-  async up(replicas: number, signal?: AbortSignal): Promise<void> {
-    const { objects, yaml } = renderManifests({ ...this.options, ...this.kube, replicas }, this.api.namespace);
+  async deploy(spec: DeploymentSpec, signal?: AbortSignal): Promise<void> {
+    const problems = unsupported(spec);
+    if (problems.length > 0) throw new Error(problems.join('; '));
+    if (this.current && sameReplicaShape(this.current, spec)) await this.scale(spec.replicas, signal);
+    else await this.apply(spec, signal);
+    this.current = spec;
+  }
+
+  /** The whole manifest: first deployment, or a new pod template (resources, model), which the Deployment rolls out. */
+  private async apply(spec: DeploymentSpec, signal?: AbortSignal): Promise<void> {
+    const { objects, yaml } = renderManifests({ runId: this.options.runId, ...spec, ...this.kube }, this.api.namespace);
+    if (this.current) await this.saveLogsBeforeRemoval();
     // what was applied, for the report's appendix (the replica count changes later through the scale subresource)
     await mkdir(this.options.stateDir, { recursive: true });
     await writeFile(path.join(this.options.stateDir, 'deployment.yaml'), yaml);
     for (const obj of objects) await this.api.apply(obj);
-    this.options.log('kubernetes.applied', { objects: objects.map((o) => `${o.kind}/${o.metadata.name}`), replicas });
-    await this.waitReady(replicas, signal);
+    this.options.log('kubernetes.applied', { objects: objects.map((o) => `${o.kind}/${o.metadata.name}`), replicas: spec.replicas });
+    await this.waitReady(spec.replicas, signal);
   }
 
-  async scale(replicas: number, signal?: AbortSignal): Promise<void> {
+  private async scale(replicas: number, signal?: AbortSignal): Promise<void> {
     const current = (await this.api.readDeployment(this.deployment)).spec?.replicas ?? 0;
     if (replicas < current) await this.saveLogsBeforeRemoval();
     await this.api.scaleDeployment(this.deployment, replicas);
@@ -104,8 +117,12 @@ class KubernetesBackend implements Backend {
   async executor(location: Location): Promise<LoadExecutor> {
     const { url } = await this.endpoint(location);
     if (location === 'remote') {
+      // one kept worker on this machine for every remote job, as the local backend does
       return {
-        run: async (job, signal) => parseLoadJobResult(await spawnWorker({ ...job, url }, signal ? { signal } : {}), 'the load worker'),
+        run: (job, signal) => {
+          if (!this.remoteWorker?.alive) this.remoteWorker = new WorkerClient({ argv: workerCommand(), serve: true, onProgress: (p) => this.options.log('load-progress', p) });
+          return this.remoteWorker.run({ ...job, url }, signal);
+        },
       };
     }
     return createClusterJobExecutor({
@@ -147,7 +164,8 @@ class KubernetesBackend implements Backend {
     const pods = await this.api.listPods(detectorSelector(this.options.runId));
     const dir = path.join(this.options.stateDir, 'pods');
     await mkdir(dir, { recursive: true });
-    const names = pods.filter((p) => p.status?.phase !== 'Pending').map((p) => p.metadata?.name ?? '').sort();
+    // terminating pods had their logs saved before they were told to go
+    const names = pods.filter((p) => p.status?.phase !== 'Pending' && !p.metadata?.deletionTimestamp).map((p) => p.metadata?.name ?? '').sort();
     return Promise.all(
       names.map(async (replica) => {
         const text = await this.api.podLog(replica).catch((err: Error) => `log unavailable: ${err.message}\n`);
@@ -169,6 +187,7 @@ class KubernetesBackend implements Backend {
   }
 
   async down(): Promise<void> {
+    this.remoteWorker?.close();
     if (this.kube.keep) return this.detach();
     await this.saveLogsBeforeRemoval();
     const removed = await deleteLabelled(this.api, runSelector(this.options.runId));

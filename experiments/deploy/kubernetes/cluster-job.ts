@@ -4,10 +4,8 @@
  * LoadJobResult as the last JSON line of its log; that line is the result.
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
-import { z } from 'zod';
 import type { LoadExecutor } from '../backend.js';
-import type { LoadJob, LoadJobResult } from '../../load/types.js';
-import { Step } from '../../record/schema.js';
+import { lastError, resultFromLog, type LoadJob } from '../../load/protocol/schema.js';
 import type { ClusterApi } from './api.js';
 import { LOAD_JOB_LABEL } from './names.js';
 import type { KubernetesOptions } from './options.js';
@@ -15,46 +13,9 @@ import { renderLoadJob } from './render.js';
 import { pollUntil, WaitFailed } from './poll.js';
 import { describePod, hopelessReason } from './rollout.js';
 
-const LoadJobResultSchema = z.object({ steps: z.array(Step), loadGenCpu: z.number().nonnegative(), aborted: z.boolean() });
-
 const CLIENT_CONTAINER = 'load-client';
 /** time for scheduling, image start and the worker's own set-up, on top of the load itself */
 const START_ALLOWANCE_S = 120;
-
-/** A worker's output, checked: a result that is not the contract's shape is named, never half-read. */
-export function parseLoadJobResult(value: unknown, from: string): LoadJobResult {
-  const parsed = LoadJobResultSchema.safeParse(value);
-  if (!parsed.success) throw new Error(`${from} printed a malformed result: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return parsed.data;
-}
-
-/** The last log line that is a valid LoadJobResult; progress and errors go to stderr, which the pod log mixes in. */
-export function resultFromLog(log: string): LoadJobResult | undefined {
-  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
-  for (const line of lines.reverse()) {
-    try {
-      const parsed = LoadJobResultSchema.safeParse(JSON.parse(line));
-      if (parsed.success) return parsed.data;
-    } catch {
-      // not JSON: keep looking
-    }
-  }
-  return undefined;
-}
-
-/** The worker's own error line ({"type":"error","message":...}), else the log's last line. */
-function lastError(log: string): string {
-  const lines = log.trim().split('\n');
-  for (const line of [...lines].reverse()) {
-    try {
-      const msg = JSON.parse(line) as { type?: string; message?: string };
-      if (msg.type === 'error' && msg.message) return msg.message;
-    } catch {
-      // plain text line
-    }
-  }
-  return lines.at(-1)?.slice(0, 300) || 'empty log';
-}
 
 export function jobDeadlineS(job: LoadJob): number {
   const maxHoldS = job.maxHoldS ?? job.holdS;

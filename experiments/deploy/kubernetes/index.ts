@@ -1,25 +1,27 @@
 /**
- * `--backend kubernetes`. Public surface: the backend factory, purge, and the
- * pure renderer that --dry-run prints.
+ * `--backend kubernetes`: the BackendModule, the direct factory, purge, and
+ * the pure renderer that --dry-run prints.
  */
-import type { BackendModule, BackendOptions } from '../backend.js';
+import type { LogFn } from '../../../lib/log.js';
+import type { BackendFlags, BackendModule, KubeFlags } from '../backend.js';
 import { ClusterApi, loadKubeConfig } from './api.js';
-import { createKubernetesBackend, deleteLabelled, type KubernetesBackendOptions } from './backend.js';
+import { createKubernetesBackend, deleteLabelled, unsupported } from './backend.js';
 import { projectSelector } from './names.js';
 import { parseKubernetesOptions, withEnvOptions, type KubernetesOptionsInput } from './options.js';
 import { renderManifests, type ManifestOptions } from './render.js';
 
 export { renderManifests, type ManifestOptions, type RenderedManifests } from './render.js';
 export { ENV_OPTIONS, KubernetesOptions, kubernetesOptionsFromEnv, parseKubernetesOptions, type KubernetesOptionsInput } from './options.js';
-export type { KubernetesBackendOptions } from './backend.js';
+export { createKubernetesBackend } from './backend.js';
 
-/** Kubernetes options come from `options`, else from the CLOUDDETECT_K8S_* environment (see ENV_OPTIONS). */
-export function createBackend(options: KubernetesBackendOptions) {
-  return createKubernetesBackend(options, process.env);
-}
+const KUBE_FLAGS: readonly (keyof KubeFlags)[] = ['kubeconfig', 'context', 'namespace', 'image', 'nodeAddress'];
+
+/** Only the kubernetes flags that were given: unset ones fall back to CLOUDDETECT_K8S_* and the kubeconfig. */
+export const kubeTarget = (flags: BackendFlags): KubernetesOptionsInput =>
+  Object.fromEntries(KUBE_FLAGS.filter((k) => typeof flags[k] === 'string').map((k) => [k, flags[k]]));
 
 /**
- * What --dry-run prints: the manifests of the first up(), with the
+ * What --dry-run prints: the manifests of the first deployment, with the
  * CLOUDDETECT_K8S_* options applied. Reads the kubeconfig file for the
  * context's namespace, but contacts no cluster.
  */
@@ -38,7 +40,7 @@ function contextNamespace(target: KubernetesOptionsInput): string | undefined {
 }
 
 /** Deletes every Job, Service and Deployment with the project's label in the namespace, whichever run made them. */
-export async function purge(log: BackendOptions['log'], target: KubernetesOptionsInput = {}): Promise<string[]> {
+export async function purge(log: LogFn, target: KubernetesOptionsInput = {}): Promise<string[]> {
   const kube = parseKubernetesOptions(withEnvOptions(target, process.env));
   const resolved = loadKubeConfig(kube);
   const removed = await deleteLabelled(new ClusterApi(resolved.kc, resolved.namespace), projectSelector());
@@ -46,4 +48,17 @@ export async function purge(log: BackendOptions['log'], target: KubernetesOption
   return removed;
 }
 
-({ createBackend, purge }) satisfies BackendModule;
+export const kubernetesBackend: BackendModule = {
+  name: 'kubernetes',
+  configure({ flags }) {
+    const own = kubeTarget(flags);
+    // the flags and CLOUDDETECT_K8S_* are checked now, before anything starts
+    parseKubernetesOptions(withEnvOptions(own, process.env));
+    return {
+      check: unsupported,
+      create: (ctx) => createKubernetesBackend(ctx, own),
+      dryRun: (ctx, spec) => dryRunManifests({ runId: ctx.runId, ...spec, ...own }),
+    };
+  },
+  purge: (flags, log) => purge(log, kubeTarget(flags)),
+};

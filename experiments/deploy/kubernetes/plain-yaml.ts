@@ -16,8 +16,8 @@ export const K8S_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url))
 /** The assignment's pod: 0.5 CPU, 512 MiB, one replica to start, the image's default model, NodePort 30080. */
 export const PLAIN_DEFAULTS: ManifestOptions = {
   runId: 'manual',
-  replicaCpu: 0.5,
-  replicaMemoryMi: 512,
+  cpu: 0.5,
+  memoryMi: 512,
   modelPath: 'default.onnx',
   replicas: 1,
   nodePort: 30080,

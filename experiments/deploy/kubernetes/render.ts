@@ -8,8 +8,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import * as yaml from 'js-yaml';
-import type { BackendOptions } from '../backend.js';
-import type { LoadJob } from '../../load/types.js';
+import type { DeploymentSpec } from '../../contracts/deployment.js';
+import type { LoadJob } from '../../load/protocol/schema.js';
 import { parseKubernetesOptions, type KubernetesOptions, type KubernetesOptionsInput } from './options.js';
 import { validateManifests, type KubeObject } from './validate.js';
 import { deploymentName, loadJobName, runIdLabel } from './names.js';
@@ -17,12 +17,10 @@ import { replicaModelEnv } from '../model-env.js';
 
 const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../k8s/templates');
 
-/** What the service manifests depend on; BackendOptions and KubernetesOptions both fit. */
-export type ManifestOptions = Pick<BackendOptions, 'runId' | 'replicaCpu' | 'replicaMemoryMi' | 'modelPath'> &
-  Partial<Pick<BackendOptions, 'task' | 'poseDetectorPath'>> &
-  KubernetesOptionsInput & {
-    replicas: number;
-  };
+/** What the service manifests depend on: the run, a cell's DeploymentSpec (or its replica fields) and the kubernetes options. */
+export type ManifestOptions = { runId: string } & Pick<DeploymentSpec, 'replicas' | 'cpu' | 'memoryMi' | 'modelPath'> &
+  Partial<Pick<DeploymentSpec, 'task' | 'poseDetectorPath'>> &
+  KubernetesOptionsInput;
 
 export interface RenderedManifests {
   /** multi-document YAML, valid input for `kubectl apply -f -` */
@@ -88,8 +86,8 @@ export function renderManifests(input: ManifestOptions, namespace?: string): Ren
   const view = {
     ...common(opts, input.runId, namespace),
     replicas: input.replicas,
-    cpu: cpuQuantity(input.replicaCpu),
-    memory: `${input.replicaMemoryMi}Mi`,
+    cpu: cpuQuantity(input.cpu),
+    memory: `${input.memoryMi}Mi`,
     gpu: opts.gpu,
     // model files sit in the image's model directory under their host names
     modelEnv: Object.entries(

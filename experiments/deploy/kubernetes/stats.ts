@@ -5,7 +5,7 @@
  * left out, never guessed.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { ReplicaStats } from '../../record/schema.js';
+import type { ReplicaStats } from '../../contracts/domain.js';
 import { CONTAINER_NAME } from './names.js';
 
 export interface CadvisorSample {

@@ -1,5 +1,5 @@
 /**
- * Balancer process entry. Env: LB_STRATEGY, LB_HOST, LB_PORT (0 = any free
+ * Balancer process entry. Env: LB_POLICY, LB_HOST, LB_PORT (0 = any free
  * port). Driven by the backend through helper-process calls.
  */
 import { once } from 'node:events';
@@ -7,17 +7,17 @@ import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { createBalancer, type Upstream } from './balancer-proxy.js';
 import { serveHelper } from './helper-process.js';
-import { STRATEGIES } from './pick.js';
+import { BalancerPolicy } from '../../contracts/deployment.js';
 
 const env = z
   .object({
-    LB_STRATEGY: z.enum(STRATEGIES),
+    LB_POLICY: BalancerPolicy,
     LB_HOST: z.string().default('127.0.0.1'),
     LB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   })
   .parse(process.env);
 
-const balancer = createBalancer(env.LB_STRATEGY);
+const balancer = createBalancer(env.LB_POLICY);
 balancer.server.listen(env.LB_PORT, env.LB_HOST);
 await once(balancer.server, 'listening');
 
@@ -25,4 +25,5 @@ serveHelper((balancer.server.address() as AddressInfo).port, {
   pool: (args) => balancer.setPool(args.upstreams as Upstream[]),
   drain: (args) => balancer.drain(String(args.name), Number(args.timeoutMs)),
   stats: () => balancer.stats(),
+  policy: (args) => balancer.setPolicy(BalancerPolicy.parse(args.policy)),
 });

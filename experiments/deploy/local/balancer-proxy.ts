@@ -5,7 +5,8 @@
  * round-trip time and bandwidth without touching a replica.
  */
 import http from 'node:http';
-import { createPicker, type Strategy } from './pick.js';
+import type { BalancerPolicy } from '../../contracts/deployment.js';
+import { createPicker } from './pick.js';
 
 export interface Upstream {
   name: string;
@@ -37,10 +38,12 @@ export interface Balancer {
   /** resolves when no request to `name` is in flight (or after timeoutMs) */
   drain(name: string, timeoutMs: number): Promise<void>;
   stats(): Record<string, { inFlight: number; served: number }>;
+  /** pick replicas by `policy` from the next request on */
+  setPolicy(policy: BalancerPolicy): void;
 }
 
-export function createBalancer(strategy: Strategy): Balancer {
-  const pick = createPicker(strategy);
+export function createBalancer(initial: BalancerPolicy): Balancer {
+  let pick = createPicker(initial);
   let pool: Member[] = [];
   const members = new Map<string, Member>();
   const idleWaiters = new Map<string, (() => void)[]>();
@@ -134,6 +137,9 @@ export function createBalancer(strategy: Strategy): Balancer {
         };
         idleWaiters.set(name, [...(idleWaiters.get(name) ?? []), wake]);
       });
+    },
+    setPolicy(policy) {
+      pick = createPicker(policy);
     },
     stats() {
       return Object.fromEntries([...members.values()].map((m) => [m.name, { inFlight: m.inFlight, served: m.served }]));

@@ -5,7 +5,8 @@
  */
 import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { LocationEndpoint, WanProfile } from '../backend.js';
+import type { LocationEndpoint } from '../backend.js';
+import type { WanProfile } from './options.js';
 import type { CgroupVersion } from '../../../lib/cgroup/parse.js';
 
 export interface Manifest {
@@ -22,12 +23,13 @@ export interface Manifest {
     count: number;
     names: string[];
     command: string[];
-    modelPath: string;
-    resources: { cpu: number; memoryMi: number };
+    /** null before the first deploy */
+    modelPath: string | null;
+    resources: { cpu: number; memoryMi: number } | null;
     restartPolicy: { policy: 'Always'; backoffInitialMs: number; backoffMaxMs: number };
     readinessProbe: { path: '/readyz'; periodMs: number; timeoutMs: number };
   };
-  balancer: { kind: 'NodePort-like HTTP proxy'; strategy: string; url: string; process: 'own process, outside replica cgroups' };
+  balancer: { kind: 'NodePort-like HTTP proxy'; policy: string; url: string; process: 'own process, outside replica cgroups' };
   loadGenerator: { cpu: number | null; command: string[] };
   wan: WanProfile;
   locations: LocationEndpoint[];

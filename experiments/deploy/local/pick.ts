@@ -1,10 +1,9 @@
 /**
- * Load-balancing choices over the ready replicas. Pure: the caller owns the
- * in-flight counts, so each strategy is a plain function of the pool.
+ * Load-balancing policies over the ready replicas. Pure: the caller owns the
+ * in-flight counts, so each policy is a plain function of the pool.
  */
 
-export const STRATEGIES = ['round-robin', 'random', 'least-connections'] as const;
-export type Strategy = (typeof STRATEGIES)[number];
+import type { BalancerPolicy } from '../../contracts/deployment.js';
 
 export interface PoolMember {
   name: string;
@@ -13,7 +12,7 @@ export interface PoolMember {
 
 export type Picker = <T extends PoolMember>(pool: readonly T[]) => T | undefined;
 
-export function createPicker(strategy: Strategy, random: () => number = Math.random): Picker {
+export function createPicker(policy: BalancerPolicy, random: () => number = Math.random): Picker {
   let next = 0;
   const roundRobin = <T extends PoolMember>(pool: readonly T[]): T | undefined => {
     if (pool.length === 0) return undefined;
@@ -21,7 +20,7 @@ export function createPicker(strategy: Strategy, random: () => number = Math.ran
     next = (next + 1) % pool.length;
     return chosen;
   };
-  switch (strategy) {
+  switch (policy) {
     case 'round-robin':
       return roundRobin;
     case 'random':

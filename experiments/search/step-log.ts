@@ -1,5 +1,5 @@
 /** Keeps the steps of one trial in order and finds them again by index. */
-import type { Step } from '../record/schema.js';
+import type { Step } from '../contracts/domain.js';
 import type { Probe } from './types.js';
 
 export class StepLog {

@@ -1,5 +1,5 @@
 /**
- * Stand-in replica for the local backend's tests: the service's HTTP surface
+ * Stand-in replica for the local backend's tests and the balancer bench: the service's HTTP surface
  * without a model. Env: PORT, POD_NAME, FAKE_READY_AFTER_MS (readiness delay),
  * FAKE_DELAY_MS (time to answer a detection), FAKE_TERM=immediate (exit on
  * SIGTERM without draining). Test-only paths: POST

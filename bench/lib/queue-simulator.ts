@@ -6,11 +6,11 @@
  * fail. It is a Probe, so ramp and search are tested and benchmarked on it
  * in milliseconds, and its Steps come from the worker's own step builder.
  */
-import type { Step } from '../record/schema.js';
-import { between, residualThink, seededRng, type Rng } from '../load/rng.js';
-import { holdIsDone, type HoldRule } from '../load/stability.js';
-import { buildStep, perSecondCounts, type RequestRecord } from '../load/step-builder.js';
-import type { Probe } from './types.js';
+import type { Step } from '../../experiments/contracts/domain.js';
+import { between, residualThink, seededRng, type Rng } from '../../experiments/load/rng.js';
+import { holdIsDone, type HoldRule } from '../../experiments/load/stability.js';
+import { buildStep, perSecondCounts, type RequestRecord } from '../../experiments/load/step-builder.js';
+import type { Probe } from '../../experiments/search/types.js';
 
 export interface SimulatedService {
   replicas: number;

@@ -1,16 +1,18 @@
 /**
- * One trial: find max users for one cell with the configured strategy over
- * the backend's load executor, then judge whether the answer is the
- * service's (valid) or the load generator's / an unconfirmed one (invalid).
+ * One max-users trial: find max users for one cell with the configured
+ * strategy over the backend's load executor, then judge whether the answer
+ * is the service's (valid) or the load generator's / an unconfirmed one
+ * (invalid).
  */
 import type { Backend, LoadExecutor, LocationEndpoint } from '../deploy/backend.js';
 import type { Plan, PlannedTrial } from '../plan/plan.js';
-import type { Step, TrialResult } from '../record/schema.js';
+import type { TrialResult } from '../record/schema.js';
+import type { Step } from '../contracts/domain.js';
 import { SCHEMA_VERSION } from '../record/schema.js';
-import { STRATEGIES } from '../search/index.js';
+import { MAX_USERS_STRATEGIES } from '../search/index.js';
 import { jobProbe } from '../search/job-probe.js';
 import type { SearchOutcome } from '../search/types.js';
-import type { LogFn } from './logger.js';
+import type { LogFn } from '../../lib/log.js';
 
 export interface TrialContext {
   plan: Plan;
@@ -20,7 +22,6 @@ export interface TrialContext {
   imagesDir: string;
   signal: AbortSignal;
   log: LogFn;
-  onLevel?: (users: number) => void;
   /** where `search` starts bracketing (see startHint) @default config.search.startUsers */
   startUsers?: number;
 }
@@ -36,12 +37,12 @@ export function invalidReason(outcome: SearchOutcome, loadGen: { cpu: number; bo
   return null;
 }
 
-const median = (xs: number[]) => {
+const median = (xs: number[]): number | null => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
+  return s.length === 0 ? null : (s[Math.floor((s.length - 1) / 2)]! + s[Math.ceil((s.length - 1) / 2)]!) / 2;
 };
 
-export async function runTrial(planned: PlannedTrial, attempt: number, ctx: TrialContext): Promise<TrialResult> {
+export async function runMaxUsersTrial(planned: PlannedTrial, attempt: number, ctx: TrialContext): Promise<TrialResult> {
   const { config } = ctx.plan;
   const startedAt = new Date().toISOString();
   const rtts: number[] = [];
@@ -64,7 +65,6 @@ export async function runTrial(planned: PlannedTrial, attempt: number, ctx: Tria
     seed: planned.replicas * 1_000_000 + planned.trial * 1000 + attempt * 100,
     signal: ctx.signal,
     onJob: (job) => {
-      ctx.onLevel?.(job.levels[0] ?? 0);
       ctx.log('job.start', { trial: planned.id, levels: job.levels.length > 3 ? `${job.levels[0]}..${job.levels.at(-1)}` : job.levels });
     },
     onResult: (result) => {
@@ -72,17 +72,18 @@ export async function runTrial(planned: PlannedTrial, attempt: number, ctx: Tria
       for (const s of result.steps) ctx.log('level', levelSummary(planned.id, s));
     },
   });
-  const outcome = await STRATEGIES[config.strategy](probe, {
+  const outcome = await MAX_USERS_STRATEGIES[config.strategy](probe, {
     startUsers: ctx.startUsers ?? config.search.startUsers,
     upperBound: config.search.upperBound,
     resolution: config.search.resolution,
     confirmRetries: config.search.confirmRetries,
   });
   const reason = invalidReason(outcome, config.loadGenerator);
-  const cell = ctx.plan.cells.find((c) => c.replicas === planned.replicas && c.location === planned.location);
+  const cell = ctx.plan.cells.find((c) => c.id === planned.cell);
   return {
     schemaVersion: SCHEMA_VERSION,
     id: reason ? `${planned.id}-invalid${attempt}` : planned.id,
+    cell: planned.cell,
     task: config.task,
     replicas: planned.replicas,
     location: planned.location,

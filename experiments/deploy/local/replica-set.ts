@@ -1,0 +1,160 @@
+/**
+ * The local Deployment: N supervised replica processes of one shape (task,
+ * model, CPU and memory limits), kept in the balancer's pool while ready.
+ * A new count scales like a ReplicaSet (new ones start, surplus ones leave
+ * the pool, finish their requests and stop); a new shape replaces every
+ * replica, as a rollout of a changed pod template would.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { Cgroup, type CgroupHost } from '../../../lib/cgroup/group.js';
+import { REPO_ROOT } from '../../../lib/repo-root.js';
+import type { ReplicaStats } from '../../contracts/domain.js';
+import { sameReplicaShape, type DeploymentSpec } from '../../contracts/deployment.js';
+import type { ReplicaLog } from '../backend.js';
+import { replicaModelEnv } from '../model-env.js';
+import { freePort } from './free-port.js';
+import type { HelperProcess } from './helper-process.js';
+import type { LocalOptions } from './options.js';
+import { Replica } from './replica.js';
+
+const LOG_TAIL_LINES = 50;
+
+export interface ReplicaSetContext {
+  tag: string;
+  stateDir: string;
+  /** the run's marker, in every replica's environment */
+  env: Record<string, string>;
+  cgroups: CgroupHost | null;
+  opts: LocalOptions;
+  balancer: () => HelperProcess | null;
+  log: (event: string, fields?: Record<string, unknown>) => void;
+}
+
+export class ReplicaSet {
+  private readonly replicas: Replica[] = [];
+  private shape: DeploymentSpec | null = null;
+  /** bumped whenever the shape changes, so new replicas never reuse an old one's name or cgroup */
+  private generation = 0;
+  private poolUpdate: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly ctx: ReplicaSetContext) {}
+
+  get count(): number {
+    return this.replicas.length;
+  }
+
+  get names(): string[] {
+    return this.replicas.map((r) => r.spec.name);
+  }
+
+  get spec(): DeploymentSpec | null {
+    return this.shape;
+  }
+
+  get pids(): (number | undefined)[] {
+    return this.replicas.map((r) => r.pid);
+  }
+
+  async apply(spec: DeploymentSpec, signal?: AbortSignal): Promise<void> {
+    if (this.shape && !sameReplicaShape(this.shape, spec)) {
+      this.ctx.log('local-replace', { from: this.shape, to: spec });
+      await this.scaleTo(0);
+      this.generation += 1;
+    }
+    this.shape = spec;
+    const from = this.replicas.length;
+    await this.scaleTo(spec.replicas);
+    this.ctx.log('local-scale', { from, to: spec.replicas });
+    await Promise.all(this.replicas.map((r) => r.waitReady(this.ctx.opts.readyTimeoutMs, signal)));
+    await this.syncPool();
+  }
+
+  private async scaleTo(count: number): Promise<void> {
+    const current = this.replicas.length;
+    if (count > current) {
+      for (let i = current; i < count; i++) this.replicas.push(await this.create(i));
+      for (const r of this.replicas.slice(current)) r.start();
+    } else if (count < current) {
+      const removed = this.replicas.splice(count);
+      await this.syncPool();
+      await Promise.all(removed.map((r) => this.retire(r)));
+    }
+  }
+
+  private async create(index: number): Promise<Replica> {
+    const { ctx } = this;
+    const shape = this.shape!;
+    const name = `${ctx.tag}-${this.generation > 0 ? `g${this.generation}-` : ''}replica-${index}`;
+    const cgroup = ctx.cgroups ? await Cgroup.create(ctx.cgroups, `clouddetect-${name}`, { cpu: shape.cpu, memoryMi: shape.memoryMi }) : null;
+    const replica = new Replica({
+      name,
+      port: await freePort(),
+      command: ctx.opts.replicaCommand,
+      env: { ...ctx.opts.replicaEnv, ...ctx.env, ...replicaModelEnv(shape) },
+      cwd: REPO_ROOT,
+      logFile: path.join(ctx.stateDir, 'replicas', `${name}.log`),
+      cgroup,
+      backoff: ctx.opts.backoff,
+      probeIntervalMs: ctx.opts.probeIntervalMs,
+    });
+    replica.on('ready', () => {
+      ctx.log('replica-ready', { replica: name, restarts: replica.restarts });
+      void this.syncPool();
+    });
+    replica.on('unready', () => void this.syncPool());
+    replica.on('exit', (exit: { code: number | null; signal: string | null }, backoffMs: number) =>
+      ctx.log('replica-exit', { replica: name, ...exit, restartInMs: backoffMs }));
+    return replica;
+  }
+
+  /** Scale-down like a rolling Endpoint update: out of the pool, in-flight requests finish, then SIGTERM. */
+  private async retire(replica: Replica): Promise<void> {
+    const grace = this.ctx.opts.terminationGraceMs;
+    await this.ctx.balancer()?.call('drain', { name: replica.spec.name, timeoutMs: grace });
+    await replica.stop(grace);
+    await replica.spec.cgroup?.remove();
+  }
+
+  /** Pool updates are serialized so an older pool never overwrites a newer one. */
+  syncPool(): Promise<unknown> {
+    this.poolUpdate = this.poolUpdate.then(() => {
+      const upstreams = this.replicas.filter((r) => r.ready).map((r) => ({ name: r.spec.name, url: r.url }));
+      return this.ctx.balancer()?.call('pool', { upstreams }).catch(() => undefined);
+    });
+    return this.poolUpdate;
+  }
+
+  async stats(): Promise<ReplicaStats[]> {
+    return Promise.all(
+      this.replicas.map(async (r) => {
+        const base = { name: r.spec.name, ready: r.ready, restarts: r.restarts };
+        if (!r.spec.cgroup) return { ...base, oomKilled: r.killedBySignal };
+        const c = await r.spec.cgroup.counters();
+        return { ...base, oomKilled: c.oomKills, cpuSeconds: c.cpuSeconds, cpuThrottledSeconds: c.cpuThrottledSeconds, ...(c.memoryPeakBytes !== undefined ? { memoryPeakBytes: c.memoryPeakBytes } : {}) };
+      }),
+    );
+  }
+
+  async logs(): Promise<ReplicaLog[]> {
+    return Promise.all(
+      this.replicas.map(async (r) => {
+        const text = await readFile(r.spec.logFile, 'utf8').catch(() => '');
+        return { replica: r.spec.name, lines: text.split('\n').filter(Boolean).slice(-LOG_TAIL_LINES) };
+      }),
+    );
+  }
+
+  /** --keep: stop supervising; the processes and their cgroups outlive this one. */
+  release(): void {
+    for (const r of this.replicas) r.release();
+  }
+
+  /** Teardown: each replica stopped (short grace) and its cgroup removed; one promise per replica. */
+  stopAll(graceMs: number): Promise<unknown>[] {
+    return this.replicas.map(async (r) => {
+      await r.stop(graceMs);
+      await r.spec.cgroup?.remove();
+    });
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The load worker's wire protocol, both directions, as strict schemas. The
+ * same worker runs as a child process (local backend, both locations; the
+ * kubernetes backend's remote location) and as a Kubernetes Job (the
+ * cluster location), so jobs and results are plain JSON:
+ *
+ *   stdin   one LoadJob (single mode) or one per line (--serve)
+ *   stdout  one LoadJobResult per job, one line each
+ *   stderr  JSON lines: Progress while a level runs, {"type":"error"} on failure
+ *
+ * Unknown keys are errors in both directions: a worker and an orchestrator
+ * of different versions fail loudly instead of dropping a field (a result
+ * once lost its measured RTT that way).
+ */
+import { z } from 'zod';
+import { Step, Task } from '../../contracts/domain.js';
+
+export const LoadJob = z
+  .strictObject({
+    task: Task,
+    /** base URL of the service endpoint */
+    url: z.url({ protocol: /^https?$/ }),
+    /** directory with the images */
+    imagesDir: z.string().min(1),
+    /** levels to hold in order; a `ramp` job holds each level for `holdS` (1 s = the assignment's 1 user/s) */
+    levels: z.array(z.number().int().positive()).min(1),
+    holdS: z.number().positive(),
+    /** think time between a user's requests, seconds: [min, max]; [0, 0] saturates */
+    thinkS: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).refine(([a, b]) => a <= b, 'min think time must not exceed max'),
+    /** a request slower than this fails */
+    timeoutMs: z.number().positive(),
+    /** stop at the first failing level instead of running all */
+    stopOnFailure: z.boolean(),
+    /** optional latency objective: a level with p95 above it fails */
+    p95ObjectiveMs: z.number().positive().optional(),
+    seed: z.number().int(),
+    /** hold a level longer than `holdS`, until throughput is steady and `minRequests` were answered, up to this; default holdS */
+    maxHoldS: z.number().positive().optional(),
+    /** answered requests a held level needs before it may end, so "100 %" rests on enough samples; default 0 */
+    minRequests: z.number().int().nonnegative().optional(),
+    /** stability window, seconds; default 1 */
+    windowS: z.number().positive().optional(),
+    /** steady = throughput of the last three windows within this share (or counting noise); default 0.1 */
+    stableTolerance: z.number().positive().optional(),
+  })
+  .refine((j) => j.maxHoldS === undefined || j.maxHoldS >= j.holdS, { message: 'maxHoldS must be ≥ holdS', path: ['maxHoldS'] });
+export type LoadJob = z.infer<typeof LoadJob>;
+
+export const LoadJobResult = z.strictObject({
+  steps: z.array(Step),
+  /** load generator CPU use over the whole job, 1.0 = one core */
+  loadGenCpu: z.number().nonnegative(),
+  /** the job was aborted (signal) before it finished */
+  aborted: z.boolean(),
+  /** median round-trip time of a few tiny requests sent before the load, ms; absent when none answered */
+  rttMs: z.number().nonnegative().optional(),
+});
+export type LoadJobResult = z.infer<typeof LoadJobResult>;
+
+/** A stderr line while a level runs. */
+export const Progress = z.strictObject({
+  type: z.literal('progress'),
+  users: z.number(),
+  /** answers in the last whole second */
+  qps: z.number(),
+  /** failed requests in the current level */
+  errors: z.number(),
+  /** seconds since the job started */
+  t: z.number(),
+});
+export type Progress = z.infer<typeof Progress>;
+
+const issues = (error: z.ZodError) => error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
+
+/** The worker's stdin, validated: a malformed job is named field by field before any load starts. */
+export function parseLoadJob(input: unknown): LoadJob {
+  const result = LoadJob.safeParse(input);
+  if (!result.success) throw new Error(`invalid load job: ${issues(result.error)}`);
+  return result.data;
+}
+
+/** A worker's result, checked: one that is not the contract's shape is named, never half-read. */
+export function parseLoadJobResult(value: unknown, from: string): LoadJobResult {
+  const parsed = LoadJobResult.safeParse(value);
+  if (!parsed.success) throw new Error(`${from} printed a malformed result: ${issues(parsed.error)}`);
+  return parsed.data;
+}
+
+export function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The last line of a mixed log (a pod's stdout and stderr) that is a valid LoadJobResult. */
+export function resultFromLog(log: string): LoadJobResult | undefined {
+  const lines = log.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  for (const line of lines.reverse()) {
+    const parsed = LoadJobResult.safeParse(safeJson(line));
+    if (parsed.success) return parsed.data;
+  }
+  return undefined;
+}
+
+/** The worker's own error line ({"type":"error","message":...}), else the log's last line. */
+export function lastError(log: string): string {
+  const lines = log.trim().split('\n');
+  for (const line of [...lines].reverse()) {
+    const msg = safeJson(line) as { type?: string; message?: string } | undefined;
+    if (msg?.type === 'error' && msg.message) return msg.message;
+  }
+  return lines.at(-1)?.slice(0, 300) || 'empty log';
+}

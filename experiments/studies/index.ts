@@ -1,0 +1,12 @@
+/**
+ * Studies by name, imported statically; `--study NAME` (or the config's
+ * "study") picks one. Every name in STUDY_NAMES must have a description
+ * here, or this does not compile.
+ */
+import type { StudyName } from '../plan/config.js';
+import { replicasStudy } from './replicas.js';
+import type { Study } from './types.js';
+
+export const STUDIES = {
+  replicas: replicasStudy,
+} as const satisfies Record<StudyName, Study>;
