@@ -84,6 +84,7 @@ export async function runMaxUsersTrial(planned: PlannedTrial, attempt: number, c
     schemaVersion: SCHEMA_VERSION,
     id: reason ? `${planned.id}-invalid${attempt}` : planned.id,
     cell: planned.cell,
+    question: 'max-users',
     task: config.task,
     replicas: planned.replicas,
     location: planned.location,

@@ -14,7 +14,8 @@ import { Location, NetworkPath, Percentiles, ReplicaStats, Step, Task } from '..
 
 export const SCHEMA_VERSION = 1;
 
-export const TrialResult = z.object({
+/** What every trial records, whatever its cell asked. */
+const TrialBase = {
   schemaVersion: z.literal(SCHEMA_VERSION),
   id: z.string(),
   /** the plan's cell this trial measured (PlannedCell.id) */
@@ -23,25 +24,35 @@ export const TrialResult = z.object({
   replicas: z.number().int().positive(),
   location: Location,
   trial: z.number().int().nonnegative(),
-  strategy: z.enum(['search', 'ramp']),
   startedAt: z.string(),
   endedAt: z.string(),
-  /** max concurrent users with 100% success (confirmed by a hold) */
-  maxUsers: z.number().int().nonnegative(),
-  /** what stopped the search at maxUsers + 1 */
-  decidedBy: z.enum(['failure', 'latency-objective', 'upper-bound']),
   /** false: the load generator was the bottleneck or the trial was cut short; never reported */
   valid: z.boolean(),
   invalidReason: z.string().optional(),
   capacityBound: z.boolean(),
   limitsEnforced: z.boolean(),
   network: NetworkPath,
+  replicaStats: z.array(ReplicaStats),
+};
+
+/** A trial of the `max-users` question: the search's levels and its answer. */
+export const MaxUsersTrial = z.object({
+  ...TrialBase,
+  question: z.literal('max-users'),
+  strategy: z.enum(['search', 'ramp']),
+  /** max concurrent users with 100% success (confirmed by a hold) */
+  maxUsers: z.number().int().nonnegative(),
+  /** what stopped the search at maxUsers + 1 */
+  decidedBy: z.enum(['failure', 'latency-objective', 'upper-bound']),
   /** every load level measured, in order */
   steps: z.array(Step),
   /** index into steps of the confirming hold at maxUsers */
   confirmStep: z.number().int().nonnegative(),
-  replicaStats: z.array(ReplicaStats),
 });
+export type MaxUsersTrial = z.infer<typeof MaxUsersTrial>;
+
+/** One trial file; `question` says which kind (a study's cells ask one question each). */
+export const TrialResult = z.discriminatedUnion('question', [MaxUsersTrial]);
 export type TrialResult = z.infer<typeof TrialResult>;
 
 export const Stat = z.object({

@@ -45,6 +45,7 @@ export function trialFrom(o: { replicas: number; location: 'cluster' | 'remote';
     schemaVersion: SCHEMA_VERSION,
     id: `r${o.replicas}-${o.location}-t${o.trial}${valid ? '' : '-invalid0'}`,
     cell: `r${o.replicas}-${o.location}`,
+    question: 'max-users',
     task: 'detection',
     replicas: o.replicas,
     location: o.location,
