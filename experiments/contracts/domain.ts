@@ -70,3 +70,27 @@ export const NetworkPath = z.object({
   bandwidthMbit: z.number().positive().nullable(),
   description: z.string(),
 });
+
+/** One concurrency of a saturation phase: closed loop, no think time (autocannon). */
+export const SaturationLevel = z.object({
+  concurrency: z.number().int().positive(),
+  /** measured seconds (warm-up excluded) */
+  durationS: z.number().nonnegative(),
+  /** answers counted, and how many were 2xx */
+  requests: z.number().int().nonnegative(),
+  successes: z.number().int().nonnegative(),
+  /** non-2xx answers by status, connection errors and timeouts */
+  statuses: z.record(z.string(), z.number().int().nonnegative()),
+  errors: z.number().int().nonnegative(),
+  timeouts: z.number().int().nonnegative(),
+  /** 2xx per second: the throughput at this concurrency */
+  throughput: z.number().nonnegative(),
+  /** latency of the 2xx answers */
+  latencyMs: Percentiles,
+  /** request bytes sent per second (the client path's load) */
+  bytesPerS: z.number().nonnegative(),
+  loadGenCpu: z.number().nonnegative(),
+  /** HDR histogram of the 2xx latencies (µs), compressed base64 */
+  histogram: z.string(),
+});
+export type SaturationLevel = z.infer<typeof SaturationLevel>;

@@ -10,7 +10,7 @@
 import type { LogFn } from '../../lib/log.js';
 import type { Location, ReplicaStats } from '../contracts/domain.js';
 import type { DeploymentSpec } from '../contracts/deployment.js';
-import type { LoadJob, LoadJobResult } from '../load/protocol/schema.js';
+import type { LoadJob, ResultOf } from '../load/protocol/schema.js';
 import type { StudyConfig } from '../plan/config.js';
 
 export interface LocationEndpoint {
@@ -27,7 +27,8 @@ export interface LocationEndpoint {
 
 /** Runs the shared load worker (experiments/load) at one client location. */
 export interface LoadExecutor {
-  run(job: LoadJob, signal?: AbortSignal): Promise<LoadJobResult>;
+  /** the result is checked to be of the job's kind */
+  run<J extends LoadJob>(job: J, signal?: AbortSignal): Promise<ResultOf<J>>;
 }
 
 export interface ReplicaLog {

@@ -1,143 +1,26 @@
 /**
- * One load job in this process: grow the user pool level by level, hold each
- * level by the hold rule, and turn what came back into Steps. The worker
- * (worker.ts) is this function behind stdin/stdout.
+ * One load job in this process, whichever kind it is: closed-loop users or a
+ * saturation phase. The worker (worker.ts) is this function behind
+ * stdin/stdout; the fake backend calls it directly.
  */
-import http from 'node:http';
-import path from 'node:path';
-import type { Step } from '../contracts/domain.js';
-import { loadImagesBase64 } from './images.js';
-import { seededRng } from './rng.js';
-import { measureRtt, sendOne, type Target } from './send.js';
-import { holdIsDone, type HoldRule } from './stability.js';
-import { buildStep, perSecondCounts, type RequestRecord } from './step-builder.js';
-import { parseLoadJob, type LoadJob, type LoadJobResult, type Progress } from './protocol/schema.js';
-import { UserPool } from './user-pool.js';
-
+import { runClosedJob } from './closed-loop.js';
+import { parseLoadJob, resultFor, type LoadJob, type LoadJobResult, type Progress, type ResultOf } from './protocol/schema.js';
+import { runSaturationJob } from './saturation.js';
 
 export interface RunJobOptions {
   signal?: AbortSignal;
   onProgress?: (p: Progress) => void;
 }
 
-const TICK_MS = 100;
-
-// A --serve worker runs every job of a location on the same folder: read and encode it once.
-const imageCache = new Map<string, Promise<Buffer[]>>();
-function cachedImages(dir: string): Promise<Buffer[]> {
-  const key = path.resolve(dir);
-  let images = imageCache.get(key);
-  if (!images) {
-    images = loadImagesBase64(key);
-    imageCache.set(key, images);
-    images.catch(() => imageCache.delete(key));
-  }
-  return images;
+export async function runLoadJob<J extends LoadJob>(input: J, opts: RunJobOptions = {}): Promise<ResultOf<J>> {
+  return resultFor(input, await run(parseLoadJob(input), opts));
 }
 
-export async function runLoadJob(input: LoadJob, opts: RunJobOptions = {}): Promise<LoadJobResult> {
-  const job = parseLoadJob(input);
-  const images = await cachedImages(job.imagesDir);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
-  const target: Target = { task: job.task, url: new URL(job.url), agent, timeoutMs: job.timeoutMs };
-  const rng = seededRng(job.seed);
-  const rule: HoldRule = {
-    holdS: job.holdS,
-    maxHoldS: job.maxHoldS ?? job.holdS,
-    minRequests: job.minRequests ?? 0,
-    windowS: job.windowS ?? 1,
-    stableTolerance: job.stableTolerance ?? 0.1,
-  };
-  const signal = opts.signal ?? new AbortController().signal;
-  const rttMs = await measureRtt(target.url, agent);
-
-  let records: RequestRecord[] = [];
-  let levelStart = performance.now();
-  const pool = new UserPool({
-    thinkS: job.thinkS,
-    rng,
-    send: (s) => sendOne(target, images[Math.floor(rng() * images.length)] ?? Buffer.alloc(0), s),
-    onOutcome: (o) => records.push({ ...o, doneAtMs: performance.now() - levelStart }),
-  });
-
-  // Stop quickly even mid-drain: cut in-flight requests the moment the job is aborted.
-  const cut = () => void pool.abort();
-  signal.addEventListener('abort', cut, { once: true });
-  const jobStart = performance.now();
-  const cpuStart = process.cpuUsage();
-  const steps: Step[] = [];
-  try {
-    for (const [i, users] of job.levels.entries()) {
-      if (signal.aborted) break;
-      const isLast = i === job.levels.length - 1;
-      records = [];
-      levelStart = performance.now();
-      const startedAt = new Date().toISOString();
-      const levelCpu = process.cpuUsage();
-      pool.resize(users);
-      await holdLevel(rule, job.stopOnFailure, signal, () => records, levelStart, (p) =>
-        opts.onProgress?.({ ...p, users, t: (performance.now() - jobStart) / 1000 }),
-      );
-      const failedEarly = job.stopOnFailure && records.some((r) => r.error);
-      // A failed level's verdict is in: its requests still queued at the service would only add
-      // seconds of waiting (the service drops a queued request whose client left), so they are cut.
-      // A passing last level waits for its in-flight requests (bounded by the timeout): any may still fail.
-      if (failedEarly || signal.aborted) await pool.abort();
-      else if (isLast) await pool.drain();
-      const durationS = (performance.now() - levelStart) / 1000;
-      const step = buildStep({
-        users,
-        startedAt,
-        durationS,
-        records,
-        loadGenCpu: cpuCores(process.cpuUsage(levelCpu), durationS),
-        ...(job.p95ObjectiveMs !== undefined ? { p95ObjectiveMs: job.p95ObjectiveMs } : {}),
-        windowS: rule.windowS,
-        stableTolerance: rule.stableTolerance,
-      });
-      steps.push(step);
-      if (job.stopOnFailure && !step.passed) break;
-    }
-  } finally {
-    signal.removeEventListener('abort', cut);
-    await pool.abort();
-    agent.destroy();
-  }
-  const totalS = (performance.now() - jobStart) / 1000;
-  return {
-    steps,
-    loadGenCpu: cpuCores(process.cpuUsage(cpuStart), totalS),
-    aborted: signal.aborted,
-    ...(rttMs !== undefined ? { rttMs } : {}),
-  };
-}
-
-function cpuCores(usage: NodeJS.CpuUsage, seconds: number): number {
-  return seconds > 0 ? (usage.user + usage.system) / 1e6 / seconds : 0;
-}
-
-/** Waits until the hold rule ends the level, the first failure ends it (stopOnFailure), or the job is aborted. */
-async function holdLevel(
-  rule: HoldRule,
-  stopOnFailure: boolean,
-  signal: AbortSignal,
-  current: () => readonly RequestRecord[],
-  levelStart: number,
-  progress: (p: Omit<Progress, 'users' | 't'>) => void,
-): Promise<void> {
-  let lastReport = 0;
-  for (;;) {
-    await new Promise((r) => setTimeout(r, TICK_MS));
-    if (signal.aborted) return;
-    const records = current();
-    const elapsedMs = performance.now() - levelStart;
-    const elapsedS = Math.floor(elapsedMs / 1000);
-    const perSecond = perSecondCounts(records, elapsedS);
-    if (elapsedS > lastReport) {
-      lastReport = elapsedS;
-      progress({ type: 'progress', qps: perSecond[perSecond.length - 1] ?? 0, errors: records.filter((r) => r.error).length });
-    }
-    if (stopOnFailure && records.some((r) => r.error)) return;
-    if (holdIsDone(rule, { elapsedS: elapsedMs / 1000, answered: records.length, perSecondRequests: perSecond })) return;
+function run(job: LoadJob, opts: RunJobOptions): Promise<LoadJobResult> {
+  switch (job.kind) {
+    case 'closed':
+      return runClosedJob(job, opts);
+    case 'saturation':
+      return runSaturationJob(job, opts);
   }
 }

@@ -67,7 +67,9 @@ export function sendOne(target: Target, imageBase64: Buffer, signal: AbortSignal
 }
 
 /** Median time of a few tiny GETs (any status counts): the path's round trip plus the server's cheapest answer. */
-export async function measureRtt(url: URL, agent: http.Agent, tries = 5): Promise<number | undefined> {
+export async function measureRtt(url: URL, given?: http.Agent, tries = 5): Promise<number | undefined> {
+  // the probes reuse one connection, as the load will: a new one would add a handshake to each
+  const agent = given ?? new http.Agent({ keepAlive: true, maxSockets: 1 });
   const times: number[] = [];
   for (let i = 0; i < tries; i += 1) {
     const started = performance.now();
@@ -81,6 +83,7 @@ export async function measureRtt(url: URL, agent: http.Agent, tries = 5): Promis
     });
     if (ok) times.push(performance.now() - started);
   }
+  if (!given) agent.destroy();
   times.sort((a, b) => a - b);
   return times.length > 0 ? times[Math.floor(times.length / 2)] : undefined;
 }

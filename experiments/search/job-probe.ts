@@ -5,7 +5,7 @@
  */
 import type { LoadExecutor } from '../deploy/backend.js';
 import type { Step } from '../contracts/domain.js';
-import type { LoadJob, LoadJobResult } from '../load/protocol/schema.js';
+import type { ClosedLoadJob, ClosedLoadResult } from '../load/protocol/schema.js';
 import type { Probe } from './types.js';
 
 export class AbortedError extends Error {
@@ -15,7 +15,7 @@ export class AbortedError extends Error {
   }
 }
 
-export type JobBase = Omit<LoadJob, 'levels' | 'holdS' | 'stopOnFailure' | 'seed'>;
+export type JobBase = Omit<ClosedLoadJob, 'kind' | 'levels' | 'holdS' | 'stopOnFailure' | 'seed'>;
 
 export interface JobProbeOptions {
   executor: LoadExecutor;
@@ -25,14 +25,14 @@ export interface JobProbeOptions {
   seed: number;
   signal?: AbortSignal;
   /** called after every job with its result, e.g. to record RTT and generator CPU */
-  onResult?: (result: LoadJobResult, job: LoadJob) => void;
+  onResult?: (result: ClosedLoadResult, job: ClosedLoadJob) => void;
   /** called before every job, e.g. for the progress line */
-  onJob?: (job: LoadJob) => void;
+  onJob?: (job: ClosedLoadJob) => void;
 }
 
 export function jobProbe(o: JobProbeOptions): Probe {
   let jobs = 0;
-  const run = async (job: LoadJob): Promise<Step[]> => {
+  const run = async (job: ClosedLoadJob): Promise<Step[]> => {
     if (o.signal?.aborted) throw new AbortedError();
     o.onJob?.(job);
     const result = await o.executor.run(job, o.signal);
@@ -42,7 +42,7 @@ export function jobProbe(o: JobProbeOptions): Probe {
   };
   return {
     async hold(users) {
-      const steps = await run({ ...o.base, levels: [users], holdS: o.holdS, stopOnFailure: true, seed: o.seed + jobs++ });
+      const steps = await run({ ...o.base, kind: 'closed', levels: [users], holdS: o.holdS, stopOnFailure: true, seed: o.seed + jobs++ });
       const step = steps[0];
       if (!step) throw new Error(`load worker returned no step for a hold at ${users} users`);
       return step;
@@ -50,7 +50,7 @@ export function jobProbe(o: JobProbeOptions): Probe {
     ramp(from, to) {
       const levels = Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
       // A ramp step is exactly stepS long: extending it for stability would change the assignment's 1 user/s.
-      const job: LoadJob = { ...o.base, levels, holdS: o.rampStepS, stopOnFailure: true, seed: o.seed + jobs++ };
+      const job: ClosedLoadJob = { ...o.base, kind: 'closed', levels, holdS: o.rampStepS, stopOnFailure: true, seed: o.seed + jobs++ };
       delete job.maxHoldS;
       delete job.minRequests;
       return run(job);

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { createExecutor, type ExecutorSpec } from '../../experiments/deploy/local/executor.js';
 import { MARKER_ENV, markedProcesses } from '../../experiments/deploy/local/ownership.js';
 import { WORKER_PATH } from '../../experiments/load/protocol/client.js';
-import type { LoadJob } from '../../experiments/load/protocol/schema.js';
+import type { ClosedLoadJob } from '../../experiments/load/protocol/schema.js';
 import { repoRoot } from '../helpers/local-options.js';
 import { makeImages, tempDir } from './helpers.js';
 
@@ -67,8 +67,8 @@ function spec(tag: string, overrides: Partial<ExecutorSpec> = {}): ExecutorSpec 
   };
 }
 
-const job = (levels: number[], holdS = 0.3): LoadJob => ({
-  task: 'detection', url: 'http://replaced.invalid', imagesDir: images, levels, holdS, thinkS: [0, 0], timeoutMs: 2000, stopOnFailure: true, seed: 1,
+const job = (levels: number[], holdS = 0.3): ClosedLoadJob => ({
+  kind: 'closed', task: 'detection', url: 'http://replaced.invalid', imagesDir: images, levels, holdS, thinkS: [0, 0], timeoutMs: 2000, stopOnFailure: true, seed: 1,
 });
 
 /** The run's worker processes (tsx may start an esbuild helper with the same marker: not a worker). */

@@ -9,7 +9,7 @@ import { createKubernetesBackend, purge, type KubernetesOptionsInput } from '../
 import type { DeploymentSpec } from '../../experiments/contracts/deployment.js';
 import { ClusterApi, loadKubeConfig } from '../../experiments/deploy/kubernetes/api.js';
 import type { Backend } from '../../experiments/deploy/backend.js';
-import type { LoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
+import type { ClosedLoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
 import { startFakeKubeApi, type FakeKubeApi, type RecordedRequest } from '../helpers/fake-kube-api.js';
 import type { FakeKubeScenario } from '../helpers/fake-kube-cluster.js';
 
@@ -111,7 +111,7 @@ test('up, scale up and down, observe, then down: applied server-side, scaled thr
 
 test('every API call the backend makes is allowed by k8s/rbac.yaml', async () => {
   const h = await harness({
-    runJob: async () => JSON.stringify({ steps: [], loadGenCpu: 0.1, aborted: false }),
+    runJob: async () => JSON.stringify({ kind: 'closed', steps: [], loadGenCpu: 0.1, aborted: false }),
   });
   const b = await h.backend();
   await b.deploy(spec(1));
@@ -229,13 +229,13 @@ test('kubeconfig context and namespace: an unknown context is named with the kno
   assert.equal(h.api.cluster.list('Deployment', 'team-a').length, 1);
 });
 
-function loadJob(): LoadJob {
-  return { task: 'detection', url: 'http://ignored', imagesDir: '/ignored', levels: [1], holdS: 1, thinkS: [0, 0], timeoutMs: 1000, stopOnFailure: true, seed: 1 };
+function loadJob(): ClosedLoadJob {
+  return { kind: 'closed', task: 'detection', url: 'http://ignored', imagesDir: '/ignored', levels: [1], holdS: 1, thinkS: [0, 0], timeoutMs: 1000, stopOnFailure: true, seed: 1 };
 }
 
 test('the cluster executor runs the LoadJob as a Job on the control plane and returns the result from its log', async () => {
   const seen: { env: Record<string, string>; command: string[] }[] = [];
-  const result: LoadJobResult = { steps: [], loadGenCpu: 0.25, aborted: false };
+  const result: LoadJobResult = { kind: 'closed', steps: [], loadGenCpu: 0.25, aborted: false };
   const h = await harness({
     runJob: async (env, command) => {
       seen.push({ env, command });
@@ -246,7 +246,7 @@ test('the cluster executor runs the LoadJob as a Job on the control plane and re
   await b.deploy(spec(1));
   const endpoint = await b.endpoint('cluster');
   assert.deepEqual(await (await b.executor('cluster')).run(loadJob()), result);
-  const sent = JSON.parse(seen[0]!.env.LOAD_JOB!) as LoadJob;
+  const sent = JSON.parse(seen[0]!.env.LOAD_JOB!) as ClosedLoadJob;
   assert.equal(sent.url, endpoint.url, 'the job is pointed at the in-cluster endpoint');
   assert.equal(sent.imagesDir, '/data/images');
   assert.equal(seen[0]!.command[0], 'sh');

@@ -8,7 +8,7 @@ import { jobDeadlineS,  } from '../../experiments/deploy/kubernetes/cluster-job.
 import { resultFromLog } from '../../experiments/load/protocol/schema.js';
 import { deploymentName, loadJobName, runIdLabel } from '../../experiments/deploy/kubernetes/names.js';
 import { kubernetesOptionsFromEnv, parseKubernetesOptions, withEnvOptions } from '../../experiments/deploy/kubernetes/options.js';
-import type { LoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
+import type { ClosedLoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
 
 function deployment(generation: number, status: V1Deployment['status']): V1Deployment {
   return { metadata: { name: 'd', generation }, status };
@@ -111,7 +111,7 @@ test('cluster address: the control-plane node when pinned, with a hint when ther
   assert.equal(urlFor('fd00::1', 30080), 'http://[fd00::1]:30080');
 });
 
-const result: LoadJobResult = { steps: [], loadGenCpu: 0.4, aborted: false };
+const result: LoadJobResult = { kind: 'closed', steps: [], loadGenCpu: 0.4, aborted: false };
 
 test('the Job result is the last valid result line of the pod log', () => {
   const log = [
@@ -127,7 +127,7 @@ test('the Job result is the last valid result line of the pod log', () => {
 });
 
 test('the Job deadline grows with the levels and the hold time', () => {
-  const job: LoadJob = { task: 'detection', url: 'http://x', imagesDir: '/i', levels: [1, 2], holdS: 10, thinkS: [0, 0], timeoutMs: 1, stopOnFailure: true, seed: 1 };
+  const job: ClosedLoadJob = { kind: 'closed', task: 'detection', url: 'http://x', imagesDir: '/i', levels: [1, 2], holdS: 10, thinkS: [0, 0], timeoutMs: 1, stopOnFailure: true, seed: 1 };
   assert.ok(jobDeadlineS({ ...job, levels: [1, 2, 3, 4] }) > jobDeadlineS(job));
   assert.ok(jobDeadlineS({ ...job, maxHoldS: 30 }) > jobDeadlineS(job));
 });

@@ -20,7 +20,7 @@ import { validateManifests } from '../../experiments/deploy/kubernetes/validate.
 import { detectorSelector, loadJobName } from '../../experiments/deploy/kubernetes/names.js';
 import { K8S_DIR, PLAIN_DEFAULTS, plainYamlFiles } from '../../experiments/deploy/kubernetes/plain-yaml.js';
 import { matchesSelector } from '../helpers/fake-kube-api.js';
-import type { LoadJob } from '../../experiments/load/protocol/schema.js';
+import type { ClosedLoadJob } from '../../experiments/load/protocol/schema.js';
 import { loadConfig } from '../../experiments/plan/config.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -46,8 +46,8 @@ const base: ManifestOptions = {
   replicas: 4,
 };
 
-const job: LoadJob = {
-  task: 'detection', url: 'http://10.0.0.1:30080', imagesDir: '/app/inputfolder', levels: [1, 2, 3], holdS: 5,
+const job: ClosedLoadJob = {
+  kind: 'closed', task: 'detection', url: 'http://10.0.0.1:30080', imagesDir: '/app/inputfolder', levels: [1, 2, 3], holdS: 5,
   thinkS: [0, 1], timeoutMs: 10_000, stopOnFailure: true, seed: 7,
 };
 

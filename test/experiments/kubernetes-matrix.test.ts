@@ -16,7 +16,7 @@ import { createKubernetesBackend } from '../../experiments/deploy/kubernetes/ind
 import { startFakeService, type FakeService } from '../../experiments/deploy/fake-backend.js';
 import { runWorkerOnce } from '../../experiments/load/protocol/client.js';
 import { loadConfig } from '../../experiments/plan/config.js';
-import type { LoadJob } from '../../experiments/load/protocol/schema.js';
+import type { ClosedLoadJob } from '../../experiments/load/protocol/schema.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,7 +43,7 @@ test('the assignment matrix runs end to end against the fake cluster and leaves 
     nodePort: servicePort,
     onEndpoints: (ready) => service.setReplicas(ready.length),
     // the Job's container: the same worker, reading the LoadJob the Job carries
-    runJob: async (env) => JSON.stringify(await runWorkerOnce(JSON.parse(env.LOAD_JOB!) as LoadJob)),
+    runJob: async (env) => JSON.stringify(await runWorkerOnce(JSON.parse(env.LOAD_JOB!) as ClosedLoadJob)),
   });
   cleanup.push(() => api.close());
 
@@ -54,8 +54,8 @@ test('the assignment matrix runs end to end against the fake cluster and leaves 
   const shape = { task: config.task, cpu: config.replica.cpu, memoryMi: config.replica.memoryMi, modelPath: config.model, balancer: 'round-robin' as const };
   cleanup.push(() => backend.down());
 
-  const job: LoadJob = {
-    task: config.task, url: 'http://replaced-by-the-executor', imagesDir: images, levels: [1], holdS: 0.3,
+  const job: ClosedLoadJob = {
+    kind: 'closed', task: config.task, url: 'http://replaced-by-the-executor', imagesDir: images, levels: [1], holdS: 0.3,
     thinkS: [0, 0], timeoutMs: 5000, stopOnFailure: true, seed: 1,
   };
   const cells: string[] = [];

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, describe, test } from 'node:test';
 import { runLoadJob } from '../../experiments/load/run-job.js';
 import { runWorkerOnce } from '../../experiments/load/protocol/client.js';
-import type { LoadJob } from '../../experiments/load/protocol/schema.js';
+import type { ClosedLoadJob } from '../../experiments/load/protocol/schema.js';
 import { startFakeService, type FakeService } from '../../experiments/deploy/fake-backend.js';
 import { makeImages, tempDir } from './helpers.js';
 
@@ -54,7 +54,8 @@ afterEach(async () => {
   await Promise.all(closers.splice(0).map((c) => c()));
 });
 
-const job = (url: string, over: Partial<LoadJob> = {}): LoadJob => ({
+const job = (url: string, over: Partial<ClosedLoadJob> = {}): ClosedLoadJob => ({
+  kind: 'closed',
   task: 'detection',
   url,
   imagesDir: images.dir,

@@ -118,7 +118,7 @@ test('the remote executor runs the worker in the namespace, through the WAN', { 
   const { run, backend } = await started({ wan: { rttMs: 40, jitterMs: 0, bandwidthMbit: 100 } });
   const executor = await backend.executor('remote');
   const pending = executor.run({
-    task: 'detection', url: '', imagesDir: '/nonexistent', levels: [4, 4], holdS: 1,
+    kind: 'closed', task: 'detection', url: '', imagesDir: '/nonexistent', levels: [4, 4], holdS: 1,
     thinkS: [0, 0], timeoutMs: 5000, stopOnFailure: true, seed: 1,
   });
   let insideNamespace = '';

@@ -65,7 +65,7 @@ test('scaling down lets requests already on a removed replica finish', async () 
 test('the cluster executor runs the worker against the balancer and returns its result', async () => {
   const executor = await backend.executor('cluster');
   const result = await executor.run({
-    task: 'detection', url: 'http://ignored.invalid', imagesDir: '/nonexistent', levels: [4, 6], holdS: 0,
+    kind: 'closed', task: 'detection', url: 'http://ignored.invalid', imagesDir: '/nonexistent', levels: [4, 6], holdS: 0,
     thinkS: [0, 0], timeoutMs: 5000, stopOnFailure: true, seed: 1,
   });
   assert.equal(result.aborted, false);
@@ -78,7 +78,7 @@ test('an abort stops the worker and still returns its partial result', async () 
   const executor = await backend.executor('cluster');
   const controller = new AbortController();
   const pending = executor.run({
-    task: 'detection', url: '', imagesDir: '/nonexistent', levels: [1, 1, 1, 1, 1, 1], holdS: 1,
+    kind: 'closed', task: 'detection', url: '', imagesDir: '/nonexistent', levels: [1, 1, 1, 1, 1, 1], holdS: 1,
     thinkS: [0, 0], timeoutMs: 5000, stopOnFailure: true, seed: 1,
   }, controller.signal);
   const progressBefore = run.events.filter((e) => e.event === 'load-progress').length;

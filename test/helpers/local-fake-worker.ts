@@ -1,15 +1,15 @@
 /**
  * Stand-in load worker for the local backend's tests, following the worker
- * contract: LoadJob JSON on stdin, progress JSON lines on stderr, a
+ * contract: ClosedLoadJob JSON on stdin, progress JSON lines on stderr, a
  * LoadJobResult JSON line on stdout (also after SIGTERM, then aborted: true).
  * Each level sends `users` requests, one after another.
  */
 import http from 'node:http';
 import { text } from 'node:stream/consumers';
-import type { LoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
+import type { ClosedLoadJob, LoadJobResult } from '../../experiments/load/protocol/schema.js';
 import type { Step } from '../../experiments/contracts/domain.js';
 
-const job = JSON.parse(await text(process.stdin)) as LoadJob;
+const job = JSON.parse(await text(process.stdin)) as ClosedLoadJob;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 const steps: Step[] = [];
 let aborted = false;
@@ -29,7 +29,7 @@ function post(id: string): Promise<{ servedBy: string; ms: number; ok: boolean }
 
 function finish(): void {
   const cpu = process.cpuUsage();
-  const result: LoadJobResult = { steps, loadGenCpu: (cpu.user + cpu.system) / 1e6 / Math.max(process.uptime(), 0.001), aborted };
+  const result: LoadJobResult = { kind: 'closed', steps, loadGenCpu: (cpu.user + cpu.system) / 1e6 / Math.max(process.uptime(), 0.001), aborted };
   process.stdout.write(`${JSON.stringify(result)}\n`);
   process.exit(0);
 }

@@ -5,7 +5,7 @@
  */
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import type { LoadExecutor } from '../backend.js';
-import { lastError, resultFromLog, type LoadJob } from '../../load/protocol/schema.js';
+import { lastError, resultFor, resultFromLog, type LoadJob } from '../../load/protocol/schema.js';
 import type { ClusterApi } from './api.js';
 import { LOAD_JOB_LABEL } from './names.js';
 import type { KubernetesOptions } from './options.js';
@@ -17,7 +17,9 @@ const CLIENT_CONTAINER = 'load-client';
 /** time for scheduling, image start and the worker's own set-up, on top of the load itself */
 const START_ALLOWANCE_S = 120;
 
+/** How long the Job may take: twice the load it carries, plus the start. */
 export function jobDeadlineS(job: LoadJob): number {
+  if (job.kind === 'saturation') return job.concurrencies.length * (job.warmupS + job.durationS) * 2 + START_ALLOWANCE_S;
   const maxHoldS = job.maxHoldS ?? job.holdS;
   return job.levels.length * maxHoldS * 2 + START_ALLOWANCE_S;
 }
@@ -52,15 +54,15 @@ export function createClusterJobExecutor(ctx: ClusterJobContext): LoadExecutor {
       );
       const name = rendered.name;
       for (const obj of rendered.objects) await ctx.api.apply(obj);
-      ctx.log('kubernetes.job.started', { job: name, levels: job.levels.length });
+      ctx.log('kubernetes.job.started', { job: name, kind: job.kind });
       try {
         const outcome = await waitForJob(ctx, name, deadlineS * 1000, signal);
         const pod = await jobPod(ctx.api, name);
         const log = pod ? await ctx.api.podLog(pod.metadata?.name ?? '', undefined, CLIENT_CONTAINER) : '';
         const result = resultFromLog(log);
         if (outcome === 'succeeded' && result) {
-          ctx.log('kubernetes.job.finished', { job: name, steps: result.steps.length });
-          return result;
+          ctx.log('kubernetes.job.finished', { job: name, kind: result.kind });
+          return resultFor(job, result);
         }
         const why = pod ? describePod(pod, await ctx.api.podEvents(pod.metadata?.name ?? '').catch(() => [])) : 'no pod was created';
         const detail = log ? `${lastError(log)}; ${why}` : why;

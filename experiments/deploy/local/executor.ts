@@ -12,7 +12,7 @@ import type { Cgroup } from '../../../lib/cgroup/group.js';
 import { inCgroupCommand } from '../../../lib/cgroup/join.js';
 import type { LoadExecutor } from '../backend.js';
 import { WORKER_PATH, WorkerClient, type WorkerSpec } from '../../load/protocol/client.js';
-import type { LoadJob, LoadJobResult } from '../../load/protocol/schema.js';
+import type { LoadJob, ResultOf } from '../../load/protocol/schema.js';
 
 /** an idle kept worker exits after this long without a job (the next job starts a new one) */
 const IDLE_EXIT_MS = 30_000;
@@ -56,7 +56,7 @@ export function createExecutor(spec: ExecutorSpec): LoadExecutor {
     track: spec.track,
   };
   return {
-    async run(job: LoadJob, signal?: AbortSignal): Promise<LoadJobResult> {
+    async run<J extends LoadJob>(job: J, signal?: AbortSignal): Promise<ResultOf<J>> {
       signal?.throwIfAborted();
       const client = takeIdle(key) ?? start(worker, key);
       client.wake();

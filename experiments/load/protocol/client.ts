@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import type net from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { LoadJobResult, Progress, safeJson, type LoadJob } from './schema.js';
+import { LoadJobResult, Progress, resultFor, safeJson, type LoadJob, type ResultOf } from './schema.js';
 
 export const WORKER_PATH = fileURLToPath(new URL('../worker.ts', import.meta.url));
 
@@ -76,7 +76,7 @@ export class WorkerClient {
     this.spec.onStderr?.(line);
   }
 
-  async run(job: LoadJob, signal?: AbortSignal): Promise<LoadJobResult> {
+  async run<J extends LoadJob>(job: J, signal?: AbortSignal): Promise<ResultOf<J>> {
     if (!this.alive) throw this.failure('exited before the job');
     const line = new Promise<string | null>((resolve) => (this.pending = resolve));
     let killTimer: NodeJS.Timeout | undefined;
@@ -96,7 +96,7 @@ export class WorkerClient {
       // a one-job worker, or one stopped by the abort, is waited for so nothing outlives the call
       if (!this.spec.serve || signal?.aborted) await this.closed;
       const parsed = out === null ? null : LoadJobResult.safeParse(safeJson(out));
-      if (parsed?.success) return { ...parsed.data, aborted: parsed.data.aborted || Boolean(signal?.aborted) };
+      if (parsed?.success) return resultFor(job, { ...parsed.data, aborted: parsed.data.aborted || Boolean(signal?.aborted) });
       this.signalGroup('SIGKILL');
       throw this.failure(parsed ? parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') : 'no result on stdout');
     } finally {
@@ -149,7 +149,7 @@ export class WorkerClient {
 }
 
 /** One job in a fresh worker process of the project's own worker, which exits after it. */
-export function runWorkerOnce(job: LoadJob, opts: Omit<WorkerSpec, 'argv' | 'serve'> & { prefix?: string[]; signal?: AbortSignal } = {}): Promise<LoadJobResult> {
+export function runWorkerOnce<J extends LoadJob>(job: J, opts: Omit<WorkerSpec, 'argv' | 'serve'> & { prefix?: string[]; signal?: AbortSignal } = {}): Promise<ResultOf<J>> {
   const { prefix = [], signal, ...spec } = opts;
   return new WorkerClient({ ...spec, argv: [...prefix, ...workerCommand()], serve: false }).run(job, signal);
 }

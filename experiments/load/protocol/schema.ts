@@ -13,27 +13,34 @@
  * once lost its measured RTT that way).
  */
 import { z } from 'zod';
-import { Step, Task } from '../../contracts/domain.js';
+import { SaturationLevel, Step, Task } from '../../contracts/domain.js';
 
-export const LoadJob = z
+/** What every job names: where the service is, which images, the failure timeout, the seed of its random choices. */
+const JobBase = {
+  task: Task,
+  /** base URL of the service endpoint */
+  url: z.url({ protocol: /^https?$/ }),
+  /** directory with the images */
+  imagesDir: z.string().min(1),
+  /** a request slower than this fails */
+  timeoutMs: z.number().positive(),
+  seed: z.number().int(),
+};
+
+/** Closed-loop users (the assignment's Locust user): each sends, waits for the answer, thinks, repeats. */
+export const ClosedLoadJob = z
   .strictObject({
-    task: Task,
-    /** base URL of the service endpoint */
-    url: z.url({ protocol: /^https?$/ }),
-    /** directory with the images */
-    imagesDir: z.string().min(1),
+    kind: z.literal('closed'),
+    ...JobBase,
     /** levels to hold in order; a `ramp` job holds each level for `holdS` (1 s = the assignment's 1 user/s) */
     levels: z.array(z.number().int().positive()).min(1),
     holdS: z.number().positive(),
     /** think time between a user's requests, seconds: [min, max]; [0, 0] saturates */
     thinkS: z.tuple([z.number().nonnegative(), z.number().nonnegative()]).refine(([a, b]) => a <= b, 'min think time must not exceed max'),
-    /** a request slower than this fails */
-    timeoutMs: z.number().positive(),
     /** stop at the first failing level instead of running all */
     stopOnFailure: z.boolean(),
     /** optional latency objective: a level with p95 above it fails */
     p95ObjectiveMs: z.number().positive().optional(),
-    seed: z.number().int(),
     /** hold a level longer than `holdS`, until throughput is steady and `minRequests` were answered, up to this; default holdS */
     maxHoldS: z.number().positive().optional(),
     /** answered requests a held level needs before it may end, so "100 %" rests on enough samples; default 0 */
@@ -44,18 +51,52 @@ export const LoadJob = z
     stableTolerance: z.number().positive().optional(),
   })
   .refine((j) => j.maxHoldS === undefined || j.maxHoldS >= j.holdS, { message: 'maxHoldS must be ≥ holdS', path: ['maxHoldS'] });
+export type ClosedLoadJob = z.infer<typeof ClosedLoadJob>;
+
+/** Saturation: fixed concurrencies with no think time (autocannon), for the capacity model's X_max and latency against concurrency. */
+export const SaturationJob = z.strictObject({
+  kind: z.literal('saturation'),
+  ...JobBase,
+  /** connections held at each level, in order */
+  concurrencies: z.array(z.number().int().positive()).min(1),
+  /** measured seconds per level, after `warmupS` that are not counted */
+  durationS: z.number().positive(),
+  warmupS: z.number().nonnegative(),
+  /** a level also ends after this many answers (bounds slow configurations) */
+  maxRequests: z.number().int().positive().optional(),
+});
+export type SaturationJob = z.infer<typeof SaturationJob>;
+
+export const LoadJob = z.discriminatedUnion('kind', [ClosedLoadJob, SaturationJob]);
 export type LoadJob = z.infer<typeof LoadJob>;
 
-export const LoadJobResult = z.strictObject({
-  steps: z.array(Step),
+/** What every result carries. */
+const ResultBase = {
   /** load generator CPU use over the whole job, 1.0 = one core */
   loadGenCpu: z.number().nonnegative(),
   /** the job was aborted (signal) before it finished */
   aborted: z.boolean(),
   /** median round-trip time of a few tiny requests sent before the load, ms; absent when none answered */
   rttMs: z.number().nonnegative().optional(),
-});
+};
+
+export const ClosedLoadResult = z.strictObject({ kind: z.literal('closed'), ...ResultBase, steps: z.array(Step) });
+export type ClosedLoadResult = z.infer<typeof ClosedLoadResult>;
+
+export const SaturationResult = z.strictObject({ kind: z.literal('saturation'), ...ResultBase, levels: z.array(SaturationLevel) });
+export type SaturationResult = z.infer<typeof SaturationResult>;
+
+export const LoadJobResult = z.discriminatedUnion('kind', [ClosedLoadResult, SaturationResult]);
 export type LoadJobResult = z.infer<typeof LoadJobResult>;
+
+/** The result a job of kind J's kind gets. */
+export type ResultOf<J extends { kind: LoadJobResult['kind'] }> = Extract<LoadJobResult, { kind: J['kind'] }>;
+
+/** The result of the kind `job` asked for, or an error naming the mismatch. */
+export function resultFor<J extends LoadJob>(job: J, result: LoadJobResult): ResultOf<J> {
+  if (result.kind !== job.kind) throw new Error(`load worker answered a ${job.kind} job with a ${result.kind} result`);
+  return result as ResultOf<J>;
+}
 
 /** A stderr line while a level runs. */
 export const Progress = z.strictObject({
