@@ -37,7 +37,7 @@ function scaling(data: ReportData, lang: Lang): TopLevelSpec {
     const cell = cellAt(data, pods, loc);
     if (!cell || cell.maxUsers.n === 0) return [];
     const { mean, sd } = cell.maxUsers;
-    return [{ location: w.locations[loc], pods, mean, lo: Math.max(0, mean - sd), hi: mean + sd }];
+    return [{ location: w.locations[loc], pods, mean, lo: Math.max(0, mean - (sd ?? 0)), hi: mean + (sd ?? 0) }];
   }));
   const ideal = data.locations.flatMap((loc) => {
     const base = data.pods.map((p) => cellAt(data, p, loc)).find((c) => c !== null && c.maxUsers.n > 0);

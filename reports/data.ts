@@ -126,7 +126,7 @@ export function buildReportData(input: RunInput): ReportData {
 }
 
 /** Summary CSV value for a cell column, as the results JSON implies it. */
-function expectedCsv(cell: Cell): Record<string, number> {
+function expectedCsv(cell: Cell): Record<string, number | null> {
   return {
     n: cell.maxUsers.n, max_users_mean: cell.maxUsers.mean, max_users_sd: cell.maxUsers.sd,
     avg_response_ms: cell.avgResponseMs.mean, avg_response_sd_ms: cell.avgResponseMs.sd,
@@ -148,6 +148,10 @@ export function summaryMismatches(results: Results, rows: Record<string, string>
       continue;
     }
     for (const [column, value] of Object.entries(expectedCsv(cell))) {
+      if (value === null) {
+        if (row[column] !== '') problems.push(`experiment_summary.csv ${column} for ${cell.replicas} pods / ${cell.location} is ${row[column]}, experiment_results.json has none (one trial)`);
+        continue;
+      }
       const csv = Number(row[column]);
       if (!Number.isFinite(csv) || Math.abs(csv - value) > 1e-6 * Math.max(1, Math.abs(value))) {
         problems.push(`experiment_summary.csv ${column} for ${cell.replicas} pods / ${cell.location} is ${row[column]}, experiment_results.json says ${value}`);

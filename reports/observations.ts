@@ -110,11 +110,11 @@ function gap(data: ReportData, p: Phrases, names: Record<Location, string>): Obs
 }
 
 function variability(cells: Cell[], p: Phrases, names: Record<Location, string>): Observation | null {
-  const scored = cells.filter((c) => c.maxUsers.n > 1 && c.maxUsers.mean > 0).map((c) => ({ c, cv: c.maxUsers.sd / c.maxUsers.mean }));
+  const scored = cells.flatMap((c) => (c.maxUsers.sd !== null && c.maxUsers.mean > 0 ? [{ c, sd: c.maxUsers.sd, cv: c.maxUsers.sd / c.maxUsers.mean }] : []));
   const top = scored.sort((a, b) => b.cv - a.cv)[0];
   if (!top || top.cv === 0) return null;
-  const { c, cv } = top;
-  return { kind: 'variability', text: p.variability(c.replicas, names[c.location], c.maxUsers.mean, c.maxUsers.sd, cv, c.maxUsers.n) };
+  const { c, sd, cv } = top;
+  return { kind: 'variability', text: p.variability(c.replicas, names[c.location], c.maxUsers.mean, sd, cv, c.maxUsers.n) };
 }
 
 function decided(cells: Cell[], p: Phrases, names: Record<Location, string>): Observation[] {

@@ -76,6 +76,7 @@ const en = {
   files: { results: 'all trials and cells, as recorded', summary: 'one row per pods × location cell' },
   logsNone: 'No per-replica logs were recorded in this run.',
   na: '—',
+  trials: (n: number) => `${n} trial${n === 1 ? '' : 's'}`,
 };
 
 export type Words = typeof en;
@@ -128,6 +129,7 @@ const zh: Words = {
   files: { results: '全部试验与组合的原始记录', summary: '每个 Pod 数 × 位置组合一行' },
   logsNone: '本次运行没有记录副本日志。',
   na: '—',
+  trials: (n: number) => `${n} 次试验`,
 };
 
 export const WORDS: Record<Lang, Words> = { en, zh };

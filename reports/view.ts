@@ -54,9 +54,9 @@ function table1(data: ReportData, w: (typeof WORDS)['en']) {
       for (const m of marks) used.set(m.mark, m.text);
       const measured = cell !== null && cell.maxUsers.n > 0;
       return {
-        maxUsers: measured ? `${f.users(cell.maxUsers.mean)} ± ${f.users(cell.maxUsers.sd)}` : w.na,
-        n: measured ? `n = ${cell.maxUsers.n}` : '',
-        avgResponse: measured ? f.msPair(cell.avgResponseMs.mean, cell.avgResponseMs.sd) : w.na,
+        maxUsers: !measured ? w.na : cell.maxUsers.sd === null ? f.users(cell.maxUsers.mean) : `${f.users(cell.maxUsers.mean)} ± ${f.users(cell.maxUsers.sd)}`,
+        n: !measured ? '' : cell.maxUsers.sd === null ? w.trials(cell.maxUsers.n) : `n = ${cell.maxUsers.n}`,
+        avgResponse: !measured ? w.na : cell.avgResponseMs.sd === null ? f.ms(cell.avgResponseMs.mean) : f.msPair(cell.avgResponseMs.mean, cell.avgResponseMs.sd),
         marks: marks.map((m) => m.mark).join(','),
       };
     }),

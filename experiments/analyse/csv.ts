@@ -9,11 +9,12 @@ function row(c: Cell): Record<Column, string | number | boolean> {
     location: c.location,
     n: c.maxUsers.n,
     max_users_mean: c.maxUsers.mean,
-    max_users_sd: c.maxUsers.sd,
-    max_users_ci95_low: c.maxUsers.ci95[0],
-    max_users_ci95_high: c.maxUsers.ci95[1],
+    // one trial has no spread: left empty, never 0
+    max_users_sd: c.maxUsers.sd ?? '',
+    max_users_ci95_low: c.maxUsers.ci95?.[0] ?? '',
+    max_users_ci95_high: c.maxUsers.ci95?.[1] ?? '',
     avg_response_ms: c.avgResponseMs.mean,
-    avg_response_sd_ms: c.avgResponseMs.sd,
+    avg_response_sd_ms: c.avgResponseMs.sd ?? '',
     p50_ms: c.latencyMs.p50,
     p95_ms: c.latencyMs.p95,
     p99_ms: c.latencyMs.p99,
@@ -25,6 +26,15 @@ function row(c: Cell): Record<Column, string | number | boolean> {
     capacity_bound: c.capacityBound,
     limits_enforced: c.limitsEnforced,
     invalid_trials: c.invalidTrials,
+    limited_by: c.limitedBy,
+    p95_objective_ms: c.objective.p95ObjectiveMs,
+    max_users_within_objective_mean: c.objective.maxUsers.n > 0 ? c.objective.maxUsers.mean : '',
+    max_users_within_objective_sd: c.objective.maxUsers.sd ?? '',
+    little_ratio: c.steady?.littleRatio ?? '',
+    x_max_saturation: c.saturation?.xMax ?? '',
+    predicted_max_users: c.model?.predictedMaxUsers ?? '',
+    predicted_response_ms: c.model?.predictedResponseMs ?? '',
+    model_x_max: c.model?.xMax ?? '',
   };
 }
 

@@ -15,19 +15,13 @@ export function tCritical95(df: number): number {
   return df >= 1 ? (T95[df - 1] ?? 1.96) : Infinity;
 }
 
+/** Below two values there is no spread to state: sd and the interval are null, never 0. */
 export function describe(values: readonly number[]): Stat {
   const n = values.length;
-  if (n === 0) return { mean: 0, sd: 0, ci95: [0, 0], n: 0, values: [] };
+  if (n === 0) return { mean: 0, sd: null, ci95: null, n: 0, values: [] };
   const m = mean([...values]);
-  if (n === 1) return { mean: m, sd: 0, ci95: [m, m], n, values: [...values] };
+  if (n === 1) return { mean: m, sd: null, ci95: null, n, values: [...values] };
   const sd = sampleStandardDeviation([...values]);
   const half = (tCritical95(n - 1) * sd) / Math.sqrt(n);
   return { mean: m, sd, ci95: [m - half, m + half], n, values: [...values] };
-}
-
-/** sd / mean; 0 when fewer than two values or a zero mean (nothing to judge). */
-export function coefficientOfVariation(values: readonly number[]): number {
-  if (values.length < 2) return 0;
-  const m = mean([...values]);
-  return m === 0 ? 0 : sampleStandardDeviation([...values]) / m;
 }

@@ -32,7 +32,7 @@ export function formatPlan(plan: Plan, images: { dir: string; count: number }): 
       return `${name} ${trials} ${cell.cpuDemand.toFixed(2).padStart(10)}   ${cell.capacityBound ? 'OVER HOST CORES' : 'fits'}`;
     }),
     '',
-    `${plan.trials.length} trials planned (more if a cell's max users vary by over ${Math.round(c.trials.cvThreshold * 100)} %), estimated ${formatDuration(plan.estimateS)}`,
+    `${plan.trials.length} trials planned (more, up to ${c.trials.max} per cell, until the 95 % CI of its max users is within ±${Math.round(c.trials.ciHalfWidth * 100)} %), estimated ${formatDuration(plan.estimateS)}`,
   ];
   for (const w of plan.warnings) lines.push(`WARNING ${w}`);
   return lines.join('\n');

@@ -27,6 +27,38 @@ export type Percentiles = z.infer<typeof Percentiles>;
 export const ErrorKind = z.enum(['status', 'body', 'id-mismatch', 'timeout', 'connection']);
 export type ErrorKind = z.infer<typeof ErrorKind>;
 
+/** The steady-state verdict of a held level (experiments/load/steady-state.ts). */
+export const SteadyState = z.object({
+  verdict: z.enum(['steady', 'trend', 'little', 'short', 'empty']),
+  /** warm-up before the steady part, seconds (not reported) */
+  fromS: z.number().nonnegative(),
+  spanS: z.number().nonnegative(),
+  completions: z.number().int().nonnegative(),
+  throughput: z.number().nonnegative(),
+  meanLatencyMs: z.number().nonnegative(),
+  meanThinkS: z.number().nonnegative(),
+  /** X·(R̄ + Z̄) / N, and the deviation from 1 allowed */
+  littleRatio: z.number().nonnegative(),
+  littleTolerance: z.number().positive(),
+  /** relative rise of mean latency across the steady part, and the rise allowed */
+  latencyTrend: z.number(),
+  trendTolerance: z.number().positive(),
+});
+export type SteadyState = z.infer<typeof SteadyState>;
+
+/** What the replicas' cgroups counted while one level ran (deltas, summed over replicas). */
+export const ReplicaUsage = z.object({
+  replicas: z.number().int().nonnegative(),
+  seconds: z.number().nonnegative(),
+  cpuSeconds: z.number().nonnegative(),
+  cpuThrottledSeconds: z.number().nonnegative(),
+  /** share of CFS periods in which the replicas hit their quota */
+  throttledShare: z.number().min(0).max(1),
+  oomKills: z.number().int().nonnegative(),
+  restarts: z.number().int().nonnegative(),
+});
+export type ReplicaUsage = z.infer<typeof ReplicaUsage>;
+
 /** One load level held (search) or passed through (ramp). */
 export const Step = z.object({
   users: z.number().int().nonnegative(),
@@ -49,6 +81,12 @@ export const Step = z.object({
   perReplica: z.record(z.string(), z.number().int().nonnegative()),
   /** HDR histogram of latencies (µs), compressed base64, so trials can be merged later */
   histogram: z.string(),
+  /** request bytes sent per second (steady part of a held level), for the client path's load */
+  bytesPerS: z.number().nonnegative(),
+  /** held levels only: the steady-state verdict; latency, QPS and histogram above are of the steady part */
+  steady: SteadyState.optional(),
+  /** the replicas' counters over this level, when the backend reads them */
+  replicaUsage: ReplicaUsage.optional(),
 });
 export type Step = z.infer<typeof Step>;
 
@@ -59,6 +97,9 @@ export const ReplicaStats = z.object({
   oomKilled: z.number().int().nonnegative(),
   cpuSeconds: z.number().nonnegative().optional(),
   cpuThrottledSeconds: z.number().nonnegative().optional(),
+  /** CFS periods run, and those that hit the quota (throttled share = throttled / periods) */
+  cpuPeriods: z.number().int().nonnegative().optional(),
+  cpuThrottledPeriods: z.number().int().nonnegative().optional(),
   memoryPeakBytes: z.number().nonnegative().optional(),
 });
 export type ReplicaStats = z.infer<typeof ReplicaStats>;
@@ -79,6 +120,8 @@ export const SaturationLevel = z.object({
   /** answers counted, and how many were 2xx */
   requests: z.number().int().nonnegative(),
   successes: z.number().int().nonnegative(),
+  /** 2xx answers during the warm-up before the level (not counted above) */
+  warmupSuccesses: z.number().int().nonnegative(),
   /** non-2xx answers by status, connection errors and timeouts */
   statuses: z.record(z.string(), z.number().int().nonnegative()),
   errors: z.number().int().nonnegative(),
@@ -94,3 +137,7 @@ export const SaturationLevel = z.object({
   histogram: z.string(),
 });
 export type SaturationLevel = z.infer<typeof SaturationLevel>;
+
+/** What limited a cell (experiments/analyse/limits.ts says from which counters). */
+export const LimitedBy = z.enum(['load-generator', 'network', 'host-cpu', 'replicas', 'timeout', 'none', 'unknown']);
+export type LimitedBy = z.infer<typeof LimitedBy>;

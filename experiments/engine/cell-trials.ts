@@ -1,10 +1,10 @@
 /**
  * Which trial of a cell to run next, from what is already on disk. Pure, so
- * --resume and the adaptive rule (add trials while the coefficient of
- * variation of the cell's answer is over the threshold, up to the cap) are
- * tested without running anything.
+ * --resume and the adaptive rule (past the minimum, add trials while the
+ * 95 % confidence interval of the cell's answer is wider than ±ciHalfWidth
+ * of its mean, up to the cap) are tested without running anything.
  */
-import { coefficientOfVariation } from '../analyse/stats.js';
+import { describe } from '../analyse/stats.js';
 import type { StudyConfig } from '../plan/config.js';
 import type { PlannedCell } from '../plan/plan.js';
 import type { TrialResult } from '../record/schema.js';
@@ -20,6 +20,12 @@ export type TrialValue = (t: TrialResult) => number;
 
 const ofCell = (cell: Pick<PlannedCell, 'id'>, recorded: readonly TrialResult[]) => recorded.filter((t) => t.cell === cell.id);
 
+/** The 95 % CI half-width is within `share` of the mean; below two values there is no interval, so never. */
+export function settled(values: readonly number[], share: number): boolean {
+  const { ci95, mean } = describe(values);
+  return ci95 !== null && (ci95[1] - ci95[0]) / 2 <= share * Math.abs(mean);
+}
+
 export function nextTrial(config: StudyConfig, cell: Pick<PlannedCell, 'id'>, recorded: readonly TrialResult[], value: TrialValue): NextTrial | null {
   const mine = ofCell(cell, recorded);
   const valid = mine.filter((t) => t.valid);
@@ -29,8 +35,8 @@ export function nextTrial(config: StudyConfig, cell: Pick<PlannedCell, 'id'>, re
     const attempt = mine.filter((t) => t.trial === trial && !t.valid).length;
     // Every attempt of this trial was invalid: it is settled, reported as invalid trials of the cell.
     if (attempt >= attemptsPerTrial) continue;
-    // Adaptive: past the minimum, add a trial only while the valid ones disagree by more than the threshold.
-    if (trial >= config.trials.min && coefficientOfVariation(valid.map(value)) <= config.trials.cvThreshold) return null;
+    // Adaptive: past the minimum, add a trial only while the answer is not pinned down to ±ciHalfWidth.
+    if (trial >= config.trials.min && settled(valid.map(value), config.trials.ciHalfWidth)) return null;
     return { trial, attempt };
   }
   return null;

@@ -13,7 +13,7 @@ import type { TrialResult } from '../record/schema.js';
 import type { RunStore } from '../record/store.js';
 import { AbortedError } from '../search/job-probe.js';
 import { STUDIES } from '../studies/index.js';
-import { nextTrial, remainingTrials, startHint } from './cell-trials.js';
+import { nextTrial, remainingTrials } from './cell-trials.js';
 import { QUESTIONS } from './questions.js';
 import { writeResults } from './write-results.js';
 
@@ -61,7 +61,7 @@ export async function runStudy(input: StudyInput): Promise<TrialResult[]> {
       hooks?.onTrialStart?.({ cell: `${cell.replicas}×${cell.location}`, trial: `t${next.trial}${next.attempt > 0 ? ` retry ${next.attempt}` : ''}` });
       const started = performance.now();
       const result = await question
-        .run(planned, next.attempt, { plan, backend, executor, endpoint, imagesDir: input.imagesDir, startUsers: startHint(plan.config, cell, recorded), signal, log })
+        .run(planned, next.attempt, { plan, backend, executor, endpoint, imagesDir: input.imagesDir, recorded, signal, log })
         .catch((err: unknown) => {
           if (err instanceof AbortedError || signal.aborted) throw new AbortedError();
           throw new TrialFailed(`trial ${planned.id}: ${(err as Error).message}`);

@@ -11,6 +11,7 @@ import { holdIsDone, type HoldRule } from './stability.js';
 import { buildStep, perSecondCounts, type RequestRecord } from './step-builder.js';
 import type { ClosedLoadJob, ClosedLoadResult, Progress } from './protocol/schema.js';
 import type { RunJobOptions } from './run-job.js';
+import { steadyState, type SteadyVerdictName } from './steady-state.js';
 import { UserPool } from './user-pool.js';
 
 const TICK_MS = 100;
@@ -31,13 +32,18 @@ export async function runClosedJob(job: ClosedLoadJob, opts: RunJobOptions = {})
   const rttMs = await measureRtt(target.url, agent);
 
   let records: RequestRecord[] = [];
+  let thinks: { atMs: number; seconds: number }[] = [];
   let levelStart = performance.now();
   const pool = new UserPool({
     thinkS: job.thinkS,
     rng,
     send: (s) => sendOne(target, images[Math.floor(rng() * images.length)] ?? Buffer.alloc(0), s),
     onOutcome: (o) => records.push({ ...o, doneAtMs: performance.now() - levelStart }),
+    onThink: (seconds) => thinks.push({ atMs: performance.now() - levelStart, seconds }),
   });
+  const judge = job.steadyRule
+    ? (untilS: number) => ({ thinks, trendTolerance: job.steadyRule!.trendTolerance, untilS })
+    : undefined;
 
   // Stop quickly even mid-drain: cut in-flight requests the moment the job is aborted.
   const cut = () => void pool.abort();
@@ -50,13 +56,16 @@ export async function runClosedJob(job: ClosedLoadJob, opts: RunJobOptions = {})
       if (signal.aborted) break;
       const isLast = i === job.levels.length - 1;
       records = [];
+      thinks = [];
       levelStart = performance.now();
       const startedAt = new Date().toISOString();
       const levelCpu = process.cpuUsage();
       pool.resize(users);
       await holdLevel(rule, job.stopOnFailure, signal, () => records, levelStart, (p) =>
         opts.onProgress?.({ ...p, users, t: (performance.now() - jobStart) / 1000 }),
+        judge && ((elapsedS) => steadyState({ users, elapsedS, windowS: rule.windowS, records, thinks, trendTolerance: job.steadyRule!.trendTolerance }).verdict),
       );
+      const heldS = (performance.now() - levelStart) / 1000;
       const failedEarly = job.stopOnFailure && records.some((r) => r.error);
       // A failed level's verdict is in: its requests still queued at the service would only add
       // seconds of waiting (the service drops a queued request whose client left), so they are cut.
@@ -73,6 +82,7 @@ export async function runClosedJob(job: ClosedLoadJob, opts: RunJobOptions = {})
         ...(job.p95ObjectiveMs !== undefined ? { p95ObjectiveMs: job.p95ObjectiveMs } : {}),
         windowS: rule.windowS,
         stableTolerance: rule.stableTolerance,
+        ...(judge ? { judge: judge(heldS) } : {}),
       });
       steps.push(step);
       if (job.stopOnFailure && !step.passed) break;
@@ -104,6 +114,7 @@ async function holdLevel(
   current: () => readonly RequestRecord[],
   levelStart: number,
   progress: (p: Omit<Progress, 'users' | 't'>) => void,
+  steady?: (elapsedS: number) => SteadyVerdictName,
 ): Promise<void> {
   let lastReport = 0;
   for (;;) {
@@ -118,6 +129,9 @@ async function holdLevel(
       progress({ type: 'progress', qps: perSecond[perSecond.length - 1] ?? 0, errors: records.filter((r) => r.error).length });
     }
     if (stopOnFailure && records.some((r) => r.error)) return;
-    if (holdIsDone(rule, { elapsedS: elapsedMs / 1000, answered: records.length, perSecondRequests: perSecond })) return;
+    // the verdict is only needed once the level could end; computing it every tick would cost O(n²)
+    const could = elapsedMs / 1000 >= rule.holdS && records.length >= rule.minRequests;
+    const verdict = could && steady ? steady(elapsedMs / 1000) : undefined;
+    if (holdIsDone(rule, { elapsedS: elapsedMs / 1000, answered: records.length, perSecondRequests: perSecond, ...(verdict ? { steady: verdict } : steady ? { steady: 'short' } : {}) })) return;
   }
 }

@@ -81,7 +81,8 @@ export async function runSaturationJob(job: SaturationJob, opts: RunJobOptions =
   for (const concurrency of job.concurrencies) {
     if (signal.aborted) break;
     const common = { url: job.url, path, bodies, connections: concurrency, timeoutMs: job.timeoutMs, signal };
-    if (job.warmupS > 0) await hold({ ...common, seconds: job.warmupS });
+    const warm: Counted = { histogram: newHistogram(), statuses: {}, requests: 0, successes: 0 };
+    if (job.warmupS > 0) await hold({ ...common, seconds: job.warmupS, count: warm });
     if (signal.aborted) break;
     const count: Counted = { histogram: newHistogram(), statuses: {}, requests: 0, successes: 0 };
     const cpu = process.cpuUsage();
@@ -94,6 +95,7 @@ export async function runSaturationJob(job: SaturationJob, opts: RunJobOptions =
       durationS,
       requests: count.requests,
       successes: count.successes,
+      warmupSuccesses: warm.successes,
       statuses: Object.fromEntries(Object.entries(count.statuses).filter(([s]) => !s.startsWith('2'))),
       errors: result.errors,
       timeouts: result.timeouts,

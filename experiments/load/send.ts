@@ -10,6 +10,8 @@ import { checkResponse, ENDPOINTS } from './check-response.js';
 
 export interface Outcome {
   latencyMs: number;
+  /** request body bytes */
+  bytes: number;
   error?: ErrorKind;
   servedBy?: string;
 }
@@ -32,9 +34,9 @@ export function sendOne(target: Target, imageBase64: Buffer, signal: AbortSignal
   const started = performance.now();
   return new Promise((resolve) => {
     let timedOut = false;
-    const finish = (outcome: Omit<Outcome, 'latencyMs'> | null) => {
+    const finish = (outcome: Omit<Outcome, 'latencyMs' | 'bytes'> | null) => {
       clearTimeout(timer);
-      resolve(outcome && { latencyMs: performance.now() - started, ...outcome });
+      resolve(outcome && { latencyMs: performance.now() - started, bytes: body.length, ...outcome });
     };
     const req = http.request(
       {

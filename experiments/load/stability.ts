@@ -12,6 +12,8 @@
  * shows up above its 95th percentile.
  */
 
+import type { SteadyVerdictName } from './steady-state.js';
+
 /** 95th percentile of chi-square with 2 degrees of freedom (three windows). */
 const DISPERSION_LIMIT = 5.991;
 
@@ -40,6 +42,8 @@ export interface HoldRule {
 export interface HoldState {
   /** seconds held so far */
   elapsedS: number;
+  /** a judged level: its steady-state verdict so far (steady-state.ts); it may end only when 'steady' */
+  steady?: SteadyVerdictName;
   /** requests answered (success or failure) so far */
   answered: number;
   /** requests answered in each whole second so far */
@@ -49,6 +53,7 @@ export interface HoldState {
 export function holdIsDone(rule: HoldRule, state: HoldState): boolean {
   if (state.elapsedS >= rule.maxHoldS) return true;
   if (state.elapsedS < rule.holdS || state.answered < rule.minRequests) return false;
+  if (state.steady !== undefined && state.steady !== 'steady') return false;
   // A hold with no extension allowed ends at holdS whatever its throughput does.
   return rule.maxHoldS <= rule.holdS || isSteady(state.perSecondRequests, rule.windowS, rule.stableTolerance);
 }

@@ -20,6 +20,8 @@ export interface PoolOptions {
   /** sends one request; null = aborted, nothing to record */
   send: (signal: AbortSignal) => Promise<Outcome | null>;
   onOutcome: (outcome: Outcome) => void;
+  /** a user starts a think pause of `seconds` (not the first, residual one): Little's law needs the Z actually drawn */
+  onThink?: (seconds: number) => void;
 }
 
 interface User {
@@ -80,7 +82,10 @@ export class UserPool {
       const outcome = await this.opts.send(this.hardStop.signal);
       if (outcome) this.opts.onOutcome(outcome);
       if (this.hardStop.signal.aborted) return;
-      if (thinking && !(await this.pause(user, between(this.opts.rng, this.opts.thinkS)))) return;
+      if (!thinking) continue;
+      const think = between(this.opts.rng, this.opts.thinkS);
+      this.opts.onThink?.(think);
+      if (!(await this.pause(user, think))) return;
     }
   }
 

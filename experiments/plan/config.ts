@@ -33,14 +33,21 @@ export const StudyConfig = z
       .strictObject({
         /** trials per cell */
         min: positiveInt.default(3),
-        /** adaptive cap: trials are added while the coefficient of variation of max users exceeds cvThreshold */
+        /** adaptive cap: past `min`, trials are added while the 95 % CI half-width of the answer exceeds ciHalfWidth × mean */
         max: positiveInt.default(6),
-        cvThreshold: z.number().positive().default(0.1),
+        ciHalfWidth: z.number().positive().default(0.1),
         /** an invalid trial (load generator saturated, unconfirmed answer) is retried this many times */
         invalidRetries: z.number().int().nonnegative().default(2),
       })
       .prefault({}),
-    replica: z.strictObject({ cpu: z.number().positive().default(0.5), memoryMi: z.number().positive().default(512) }).prefault({}),
+    replica: z
+      .strictObject({
+        cpu: z.number().positive().default(0.5),
+        memoryMi: z.number().positive().default(512),
+        /** the replicas' QUEUE_LENGTH (the service's default): the capacity model's admission bound is threads + this */
+        queueLength: z.number().int().nonnegative().default(16),
+      })
+      .prefault({}),
     loadGenerator: z
       .strictObject({
         /** CPU the load generator is planned to use, cores */
@@ -74,8 +81,11 @@ export const StudyConfig = z
       .strictObject({
         /** a request slower than this fails */
         timeoutMs: z.number().positive().default(10_000),
-        /** optional latency objective: a level whose p95 exceeds it fails */
-        p95ObjectiveMs: z.number().positive().optional(),
+        /**
+         * the latency objective of the second answer, "max users within the objective" (p95 at or below it);
+         * the headline answer (the assignment's) never uses it
+         */
+        p95ObjectiveMs: z.number().positive().default(2000),
       })
       .prefault({}),
     strategy: z.enum(['search', 'ramp']).default('search'),
@@ -91,9 +101,23 @@ export const StudyConfig = z
         minRequests: z.number().int().nonnegative().default(100),
         windowS: z.number().positive().default(2),
         stableTolerance: z.number().positive().default(0.1),
+        /** a held level's mean latency may rise by this share across its steady part (or within its noise) */
+        trendTolerance: z.number().positive().default(0.2),
       })
       .prefault({})
       .refine((s) => s.maxHoldS >= s.holdS, { message: 'maxHoldS must be ≥ holdS', path: ['maxHoldS'] }),
+    /** each cell's saturation phase (autocannon, no think time): X_max and latency against concurrency for the capacity model */
+    saturation: z
+      .strictObject({
+        enabled: z.boolean().default(true),
+        /** connections per level; empty = 1, 2 and 4 per replica */
+        concurrencies: z.array(positiveInt).default([]),
+        durationS: z.number().positive().default(5),
+        warmupS: z.number().nonnegative().default(2),
+        /** a level also ends after this many answers */
+        maxRequests: positiveInt.default(2000),
+      })
+      .prefault({}),
     ramp: z.strictObject({ stepS: z.number().positive().default(1) }).prefault({}),
     balancer: BalancerPolicy.default('round-robin'),
     wan: z

@@ -10,7 +10,7 @@
  *   experiment_summary.csv  one row per Cell (columns: SUMMARY_CSV_COLUMNS)
  */
 import { z } from 'zod';
-import { Location, NetworkPath, Percentiles, ReplicaStats, Step, Task } from '../contracts/domain.js';
+import { LimitedBy, Location, NetworkPath, Percentiles, ReplicaStats, ReplicaUsage, SaturationLevel, Step, Task } from '../contracts/domain.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -35,6 +35,29 @@ const TrialBase = {
   replicaStats: z.array(ReplicaStats),
 };
 
+/** A cell's saturation phase (engine/saturation-phase.ts), recorded with its first trial. */
+export const SaturationPhase = z.object({
+  levels: z.array(SaturationLevel),
+  loadGenCpu: z.number().nonnegative(),
+  rttMs: z.number().nonnegative().optional(),
+  /** the replicas' counters over the phase, when the backend reads them */
+  replicaUsage: ReplicaUsage.optional(),
+  /** replica CPU seconds per answered request (warm-up included); null when nothing was answered */
+  cpuPerRequestS: z.number().nonnegative().nullable().optional(),
+});
+export type SaturationPhase = z.infer<typeof SaturationPhase>;
+
+/** The second answer: max users whose held p95 stays within the latency objective. */
+export const ObjectiveAnswer = z.object({
+  p95ObjectiveMs: z.number().positive(),
+  maxUsers: z.number().int().nonnegative(),
+  /** index into steps of the steady passing hold at maxUsers; null when none passed (0 users) */
+  confirmStep: z.number().int().nonnegative().nullable(),
+  /** holds the objective needed beyond the headline search's */
+  extraHolds: z.number().int().nonnegative(),
+});
+export type ObjectiveAnswer = z.infer<typeof ObjectiveAnswer>;
+
 /** A trial of the `max-users` question: the search's levels and its answer. */
 export const MaxUsersTrial = z.object({
   ...TrialBase,
@@ -43,11 +66,14 @@ export const MaxUsersTrial = z.object({
   /** max concurrent users with 100% success (confirmed by a hold) */
   maxUsers: z.number().int().nonnegative(),
   /** what stopped the search at maxUsers + 1 */
-  decidedBy: z.enum(['failure', 'latency-objective', 'upper-bound']),
+  decidedBy: z.enum(['failure', 'unsteady', 'latency-objective', 'upper-bound']),
   /** every load level measured, in order */
   steps: z.array(Step),
   /** index into steps of the confirming hold at maxUsers */
   confirmStep: z.number().int().nonnegative(),
+  /** the cell's saturation phase, with the cell's first trial */
+  saturation: SaturationPhase.optional(),
+  objective: ObjectiveAnswer.optional(),
 });
 export type MaxUsersTrial = z.infer<typeof MaxUsersTrial>;
 
@@ -57,8 +83,9 @@ export type TrialResult = z.infer<typeof TrialResult>;
 
 export const Stat = z.object({
   mean: z.number(),
-  sd: z.number(),
-  ci95: z.tuple([z.number(), z.number()]),
+  /** null below two values: one trial has no spread to state */
+  sd: z.number().nullable(),
+  ci95: z.tuple([z.number(), z.number()]).nullable(),
   n: z.number().int().nonnegative(),
   values: z.array(z.number()),
 });
@@ -82,6 +109,37 @@ export const Cell = z.object({
   invalidTrials: z.number().int().nonnegative(),
   decidedBy: z.record(z.string(), z.number().int().nonnegative()),
   network: NetworkPath,
+  /** what limited the cell, and the measured numbers that say so (experiments/analyse/limits.ts) */
+  limitedBy: LimitedBy,
+  limitEvidence: z.string(),
+  /** the second answer: max users whose held p95 stays within the objective */
+  objective: z.object({ p95ObjectiveMs: z.number().positive(), maxUsers: Stat }),
+  /** the confirming holds' steady-state figures, averaged: Little's ratio X·(R+Z)/N, warm-up left out, latency trend */
+  steady: z.object({ littleRatio: z.number(), warmupS: z.number(), latencyTrend: z.number() }).nullable(),
+  /** the saturation phase (autocannon, no think time) */
+  saturation: z
+    .object({
+      xMax: z.number().nonnegative(),
+      cpuPerRequestS: z.number().nonnegative().nullable(),
+      levels: z.array(z.object({ concurrency: z.number().int().positive(), throughput: z.number(), meanMs: z.number(), p95Ms: z.number(), requests: z.number().int(), errors: z.number().int() })),
+    })
+    .nullable(),
+  /** the capacity model (experiments/analyse/capacity-model.ts) with the measured inputs it used; null without a saturation phase */
+  model: z
+    .object({
+      predictedMaxUsers: z.number().int().nonnegative().nullable(),
+      predictedResponseMs: z.number().nonnegative().nullable(),
+      decidedBy: z.enum(['admission', 'timeout']).nullable(),
+      xMax: z.number().nonnegative().nullable(),
+      bottleneck: z.string(),
+      cpuPerRequestS: z.number().nonnegative(),
+      unloadedLatencyMs: z.number().nonnegative(),
+      admissionBound: z.number().int().positive(),
+      sharedCores: z.number().positive().nullable(),
+      bandwidthMbit: z.number().positive().nullable(),
+      curve: z.array(z.object({ users: z.number().int().positive(), x: z.number(), rMs: z.number() })),
+    })
+    .nullable(),
 });
 export type Cell = z.infer<typeof Cell>;
 
@@ -91,9 +149,13 @@ export const Results = z.object({
   task: Task,
   createdAt: z.string(),
   backend: z.string(),
+  /** the config profile (`quick` is a smoke run, not for submission) */
+  profile: z.string().nullable(),
   cpuPerReplica: z.number().positive(),
   memoryPerReplicaMi: z.number().positive(),
   cells: z.array(Cell),
+  /** model output only: more replicas if the host were not the limit */
+  whatIf: z.array(z.object({ location: Location, replicas: z.number().int().positive(), predictedMaxUsers: z.number().int().nonnegative().nullable(), predictedResponseMs: z.number().nullable(), bottleneck: z.string() })),
 });
 export type Results = z.infer<typeof Results>;
 
@@ -101,6 +163,8 @@ export const SUMMARY_CSV_COLUMNS = [
   'replicas', 'location', 'n', 'max_users_mean', 'max_users_sd', 'max_users_ci95_low', 'max_users_ci95_high',
   'avg_response_ms', 'avg_response_sd_ms', 'p50_ms', 'p95_ms', 'p99_ms', 'max_ms', 'qps_avg', 'qps_max',
   'total_requests', 'success_rate', 'capacity_bound', 'limits_enforced', 'invalid_trials',
+  'limited_by', 'p95_objective_ms', 'max_users_within_objective_mean', 'max_users_within_objective_sd', 'little_ratio',
+  'x_max_saturation', 'predicted_max_users', 'predicted_response_ms', 'model_x_max',
 ] as const;
 
 /** environment.json: where and with what a run was measured. */

@@ -25,18 +25,18 @@ export interface JobProbeOptions {
   seed: number;
   signal?: AbortSignal;
   /** called after every job with its result, e.g. to record RTT and generator CPU */
-  onResult?: (result: ClosedLoadResult, job: ClosedLoadJob) => void;
+  onResult?: (result: ClosedLoadResult, job: ClosedLoadJob) => void | Promise<void>;
   /** called before every job, e.g. for the progress line */
-  onJob?: (job: ClosedLoadJob) => void;
+  onJob?: (job: ClosedLoadJob) => void | Promise<void>;
 }
 
 export function jobProbe(o: JobProbeOptions): Probe {
   let jobs = 0;
   const run = async (job: ClosedLoadJob): Promise<Step[]> => {
     if (o.signal?.aborted) throw new AbortedError();
-    o.onJob?.(job);
+    await o.onJob?.(job);
     const result = await o.executor.run(job, o.signal);
-    o.onResult?.(result, job);
+    await o.onResult?.(result, job);
     if (result.aborted || o.signal?.aborted) throw new AbortedError();
     return result.steps;
   };
@@ -53,6 +53,7 @@ export function jobProbe(o: JobProbeOptions): Probe {
       const job: ClosedLoadJob = { ...o.base, kind: 'closed', levels, holdS: o.rampStepS, stopOnFailure: true, seed: o.seed + jobs++ };
       delete job.maxHoldS;
       delete job.minRequests;
+      delete job.steadyRule;
       return run(job);
     },
   };

@@ -22,7 +22,7 @@ export interface SearchSettings {
   confirmRetries: number;
 }
 
-export type DecidedBy = 'failure' | 'latency-objective' | 'upper-bound';
+export type DecidedBy = 'failure' | 'unsteady' | 'latency-objective' | 'upper-bound';
 
 export interface SearchOutcome {
   maxUsers: number;

@@ -55,26 +55,12 @@ function cells(config: StudyConfig, host: HostContext): CellLayout {
 }
 
 function resultsOf(plan: Plan, trials: readonly TrialResult[], meta: { limitsEnforced: boolean; createdAt: string }): Results {
-  return Results.parse(
-    aggregateResults(
-      {
-        runId: plan.runId,
-        task: plan.task,
-        createdAt: meta.createdAt,
-        backend: plan.backend,
-        cpuPerReplica: plan.replicaCpu,
-        memoryPerReplicaMi: plan.config.replica.memoryMi,
-        limitsEnforced: meta.limitsEnforced,
-      },
-      plan.cells,
-      trials,
-    ),
-  );
+  return Results.parse(aggregateResults(plan, trials, meta));
 }
 
 /** "30 (1 trial)" or "29.7 ± 1.2 (n = 3)": one trial has no spread to show. */
 export function maxUsersText(stat: Results['cells'][number]['maxUsers']): string {
-  return stat.n === 1 ? `${stat.mean} (1 trial)` : `${stat.mean.toFixed(1)} ± ${stat.sd.toFixed(1)} (n = ${stat.n})`;
+  return stat.sd === null ? `${stat.mean} (${stat.n} trial${stat.n === 1 ? '' : 's'})` : `${stat.mean.toFixed(1)} ± ${stat.sd.toFixed(1)} (n = ${stat.n})`;
 }
 
 export const replicasStudy: Study = {

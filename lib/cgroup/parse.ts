@@ -98,6 +98,9 @@ export function memoryBytes(mi: number): number {
 export interface CgroupCounters {
   cpuSeconds: number;
   cpuThrottledSeconds: number;
+  /** CFS periods the group ran in, and those in which it hit its quota */
+  cpuPeriods: number;
+  cpuThrottledPeriods: number;
   memoryPeakBytes: number | undefined;
   oomKills: number;
 }
@@ -109,6 +112,8 @@ export function countersV1(files: { cpuStat: string; cpuacctUsage: string; maxUs
   return {
     cpuSeconds: Number(files.cpuacctUsage.trim() || 0) / 1e9,
     cpuThrottledSeconds: (cpu.throttled_time ?? 0) / 1e9,
+    cpuPeriods: cpu.nr_periods ?? 0,
+    cpuThrottledPeriods: cpu.nr_throttled ?? 0,
     memoryPeakBytes: Number.isFinite(peak) ? peak : undefined,
     oomKills: oom.oom_kill ?? 0,
   };
@@ -157,6 +162,8 @@ export function countersV2(files: { cpuStat: string; memoryPeak: string | null; 
   return {
     cpuSeconds: (cpu.usage_usec ?? 0) / 1e6,
     cpuThrottledSeconds: (cpu.throttled_usec ?? 0) / 1e6,
+    cpuPeriods: cpu.nr_periods ?? 0,
+    cpuThrottledPeriods: cpu.nr_throttled ?? 0,
     memoryPeakBytes: Number.isFinite(peak) ? peak : undefined,
     oomKills: events.oom_kill ?? 0,
   };

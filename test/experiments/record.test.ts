@@ -48,7 +48,7 @@ describe('atomic writes', () => {
 });
 
 describe('resume and adaptive trials', () => {
-  const config = resolveConfig({ trials: { min: 3, max: 5, cvThreshold: 0.1, invalidRetries: 1 } }, 't');
+  const config = resolveConfig({ trials: { min: 3, max: 5, ciHalfWidth: 0.1, invalidRetries: 1 } }, 't');
   const t = (trial: number, maxUsers: number, valid = true) => trialFrom({ replicas: 2, location: 'remote', trial, maxUsers, valid });
 
   test('finished trials are skipped; the first missing one runs next', () => {

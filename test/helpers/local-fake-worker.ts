@@ -55,7 +55,7 @@ for (const users of job.levels) {
   steps.push({
     users, startedAt, durationS: 0, requests: users, successes, errors: { status: users - successes, body: 0, 'id-mismatch': 0, timeout: 0, connection: 0 },
     latencyMs: { mean, p50: at(0.5), p90: at(0.9), p95: at(0.95), p99: at(0.99), max: sorted.at(-1) ?? 0 },
-    qps: { avg: 0, max: 0 }, perSecond: [], passed: successes === users, stable: true, loadGenCpu: 0, perReplica, histogram: '',
+    qps: { avg: 0, max: 0 }, perSecond: [], passed: successes === users, stable: true, loadGenCpu: 0, perReplica, histogram: '', bytesPerS: 0,
   });
   process.stderr.write(`${JSON.stringify({ type: 'progress', users, qps: 0, errors: users - successes, t: process.uptime() })}\n`);
   if (job.holdS > 0) await new Promise((r) => setTimeout(r, job.holdS * 1000));

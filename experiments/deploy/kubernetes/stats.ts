@@ -11,12 +11,16 @@ import { CONTAINER_NAME } from './names.js';
 export interface CadvisorSample {
   cpuSeconds?: number;
   cpuThrottledSeconds?: number;
+  cpuPeriods?: number;
+  cpuThrottledPeriods?: number;
   memoryPeakBytes?: number;
 }
 
 const METRICS: Record<string, keyof CadvisorSample> = {
   container_cpu_usage_seconds_total: 'cpuSeconds',
   container_cpu_cfs_throttled_seconds_total: 'cpuThrottledSeconds',
+  container_cpu_cfs_periods_total: 'cpuPeriods',
+  container_cpu_cfs_throttled_periods_total: 'cpuThrottledPeriods',
   container_memory_max_usage_bytes: 'memoryPeakBytes',
 };
 

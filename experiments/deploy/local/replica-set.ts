@@ -131,7 +131,15 @@ export class ReplicaSet {
         const base = { name: r.spec.name, ready: r.ready, restarts: r.restarts };
         if (!r.spec.cgroup) return { ...base, oomKilled: r.killedBySignal };
         const c = await r.spec.cgroup.counters();
-        return { ...base, oomKilled: c.oomKills, cpuSeconds: c.cpuSeconds, cpuThrottledSeconds: c.cpuThrottledSeconds, ...(c.memoryPeakBytes !== undefined ? { memoryPeakBytes: c.memoryPeakBytes } : {}) };
+        return {
+          ...base,
+          oomKilled: c.oomKills,
+          cpuSeconds: c.cpuSeconds,
+          cpuThrottledSeconds: c.cpuThrottledSeconds,
+          cpuPeriods: c.cpuPeriods,
+          cpuThrottledPeriods: c.cpuThrottledPeriods,
+          ...(c.memoryPeakBytes !== undefined ? { memoryPeakBytes: c.memoryPeakBytes } : {}),
+        };
       }),
     );
   }

@@ -49,6 +49,8 @@ export const ClosedLoadJob = z
     windowS: z.number().positive().optional(),
     /** steady = throughput of the last three windows within this share (or counting noise); default 0.1 */
     stableTolerance: z.number().positive().optional(),
+    /** judge every level for steady state (no latency trend, Little's law): held longer until steady, failed when still unsteady at maxHoldS */
+    steadyRule: z.strictObject({ trendTolerance: z.number().positive() }).optional(),
   })
   .refine((j) => j.maxHoldS === undefined || j.maxHoldS >= j.holdS, { message: 'maxHoldS must be ≥ holdS', path: ['maxHoldS'] });
 export type ClosedLoadJob = z.infer<typeof ClosedLoadJob>;

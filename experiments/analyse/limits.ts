@@ -1,0 +1,85 @@
+/**
+ * What limited a cell, named from measured counters, never guessed. Pure.
+ * Precedence: an invalid trial whose generator was saturated
+ * (`load-generator`), then `network`, `host-cpu`, `replicas`, `timeout`;
+ * `none` when the search reached its upper bound without failing.
+ *
+ * - network: the client path carried ≥ 80 % of its bandwidth, or requests
+ *   timed out with no 503 while the replicas were below their quota
+ *   (the time went somewhere outside them);
+ * - host-cpu: the cell asks for more cores than the host has, and the
+ *   replicas were not held back by their own quota (under half of their
+ *   CFS periods throttled) while using most of the host;
+ * - replicas: their quota was saturated (half or more of their CFS periods
+ *   throttled, or 90 % of their quota used) or their queues answered 503;
+ * - timeout: anything else that timed out;
+ * - unknown: the level above failed in a way no counter explains (said so, never guessed).
+ */
+import type { LimitedBy, Step } from '../contracts/domain.js';
+import type { MaxUsersTrial } from '../record/schema.js';
+
+export interface LimitInput {
+  trials: readonly MaxUsersTrial[];
+  replicas: number;
+  replicaCpu: number;
+  hostCores: number;
+  capacityBound: boolean;
+  /** the load generator's planned CPU and the share of it that makes a trial generator-bound */
+  loadGen: { cpu: number; bottleneckShare: number };
+}
+
+export interface LimitFinding {
+  limitedBy: LimitedBy;
+  /** the measured numbers behind it, in a sentence */
+  evidence: string;
+}
+
+const LINK_SHARE = 0.8;
+const THROTTLED = 0.5;
+const QUOTA_USED = 0.9;
+const HOST_USED = 0.75;
+
+/** The first level above the answer that failed: what the search ran into. */
+function failingAbove(t: MaxUsersTrial): Step | undefined {
+  return t.steps.filter((s) => !s.passed && s.users > t.maxUsers).sort((a, b) => a.users - b.users)[0];
+}
+
+const mbit = (bytesPerS: number) => (bytesPerS * 8) / 1e6;
+
+export function limitOf(input: LimitInput): LimitFinding {
+  const limit = input.loadGen.cpu * input.loadGen.bottleneckShare;
+  const hot = input.trials.flatMap((t) => t.steps).find((s) => s.loadGenCpu > limit);
+  if (hot) return { limitedBy: 'load-generator', evidence: `the load generator used ${hot.loadGenCpu.toFixed(2)} of its ${input.loadGen.cpu} cores at ${hot.users} users` };
+  const valid = input.trials.filter((t) => t.valid);
+  if (valid.length === 0) return { limitedBy: 'timeout', evidence: 'no valid trial' };
+  if (valid.every((t) => t.decidedBy === 'upper-bound')) return { limitedBy: 'none', evidence: 'the search reached its upper bound without a failure' };
+
+  const decisive = valid.flatMap((t) => [t.steps[t.confirmStep], failingAbove(t)]).filter((s): s is Step => s !== undefined);
+  const failing = valid.map(failingAbove).filter((s): s is Step => s !== undefined);
+  const bandwidth = valid[0]!.network.bandwidthMbit;
+  const usages = decisive.flatMap((s) => (s.replicaUsage && s.replicaUsage.seconds > 0 ? [s.replicaUsage] : []));
+  const throttled = Math.max(0, ...usages.map((u) => u.throttledShare));
+  const coresUsed = Math.max(0, ...usages.map((u) => u.cpuSeconds / u.seconds));
+  const quota = input.replicas * input.replicaCpu;
+  const timeouts = failing.reduce((n, s) => n + s.errors.timeout, 0);
+  const refused = failing.reduce((n, s) => n + s.errors.status, 0);
+
+  const busiest = Math.max(0, ...decisive.map((s) => s.bytesPerS));
+  if (bandwidth !== null && mbit(busiest) >= LINK_SHARE * bandwidth) {
+    return { limitedBy: 'network', evidence: `the client path carried ${mbit(busiest).toFixed(1)} of its ${bandwidth.toFixed(1)} Mbit/s` };
+  }
+  const belowQuota = usages.length > 0 && throttled < THROTTLED && coresUsed < QUOTA_USED * quota;
+  if (timeouts > 0 && refused === 0 && belowQuota) {
+    return { limitedBy: 'network', evidence: `${timeouts} requests timed out with no 503 while the replicas used ${coresUsed.toFixed(2)} of their ${quota.toFixed(2)} cores` };
+  }
+  if (input.capacityBound && usages.length > 0 && throttled < THROTTLED && coresUsed >= HOST_USED * Math.min(quota, input.hostCores)) {
+    return { limitedBy: 'host-cpu', evidence: `the replicas used ${coresUsed.toFixed(2)} of the host's ${input.hostCores} cores and were throttled in only ${(throttled * 100).toFixed(0)} % of their CFS periods` };
+  }
+  if (usages.length > 0 && (throttled >= THROTTLED || coresUsed >= QUOTA_USED * quota)) {
+    return { limitedBy: 'replicas', evidence: `the replicas used ${coresUsed.toFixed(2)} of their ${quota.toFixed(2)}-core quota, throttled in ${(throttled * 100).toFixed(0)} % of their CFS periods${refused > 0 ? `, and refused ${refused} requests with 503` : ''}` };
+  }
+  if (refused > 0) return { limitedBy: 'replicas', evidence: `the replicas' queues refused ${refused} requests with 503` };
+  if (timeouts > 0) return { limitedBy: 'timeout', evidence: `${timeouts} requests timed out` };
+  const unsteady = failing.filter((s) => s.steady && s.steady.verdict !== 'steady').length;
+  return { limitedBy: 'unknown', evidence: unsteady > 0 ? `the level above never reached steady state (${unsteady} of ${failing.length} trials), and no counter shows which resource` : 'no measured counter shows which resource' };
+}

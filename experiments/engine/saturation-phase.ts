@@ -1,0 +1,59 @@
+/**
+ * A cell's saturation phase: autocannon at a few concurrencies with no
+ * think time, once per cell, before its first max-users search. It gives
+ * the capacity model what it needs from measurement: the throughput the
+ * cell reaches, the unloaded latency, and the replicas' CPU per request.
+ */
+import type { PlannedCell } from '../plan/plan.js';
+import type { StudyConfig } from '../plan/config.js';
+import type { SaturationJob } from '../load/protocol/schema.js';
+import type { Backend, LoadExecutor } from '../deploy/backend.js';
+import type { SaturationPhase } from '../record/schema.js';
+import { replicaUsage } from './replica-usage.js';
+
+/** The levels: as configured, else 1, 2 and 4 connections per replica. */
+export function saturationConcurrencies(config: StudyConfig, replicas: number): number[] {
+  if (config.saturation.concurrencies.length > 0) return [...config.saturation.concurrencies];
+  return [...new Set([1, 2 * replicas, 4 * replicas])];
+}
+
+export function saturationJob(config: StudyConfig, cell: PlannedCell, url: string, imagesDir: string, seed: number): SaturationJob {
+  const s = config.saturation;
+  return {
+    kind: 'saturation',
+    task: config.task,
+    url,
+    imagesDir,
+    timeoutMs: config.failure.timeoutMs,
+    seed,
+    concurrencies: saturationConcurrencies(config, cell.replicas),
+    durationS: s.durationS,
+    warmupS: s.warmupS,
+    maxRequests: s.maxRequests,
+  };
+}
+
+export async function runSaturationPhase(o: {
+  config: StudyConfig;
+  cell: PlannedCell;
+  backend: Backend;
+  executor: LoadExecutor;
+  url: string;
+  imagesDir: string;
+  seed: number;
+  signal: AbortSignal;
+}): Promise<SaturationPhase> {
+  const job = saturationJob(o.config, o.cell, o.url, o.imagesDir, o.seed);
+  const before = await o.backend.replicaStats();
+  const started = performance.now();
+  const result = await o.executor.run(job, o.signal);
+  const usage = replicaUsage(before, await o.backend.replicaStats(), (performance.now() - started) / 1000);
+  // warm-up answers used CPU too: they count in the per-request figure
+  const answered = result.levels.reduce((n, l) => n + l.successes + l.warmupSuccesses, 0);
+  return {
+    levels: result.levels,
+    loadGenCpu: result.loadGenCpu,
+    ...(result.rttMs !== undefined ? { rttMs: result.rttMs } : {}),
+    ...(usage ? { replicaUsage: usage, cpuPerRequestS: answered > 0 ? usage.cpuSeconds / answered : null } : {}),
+  };
+}
