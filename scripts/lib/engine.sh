@@ -7,6 +7,7 @@
 #   engine_probe_quirks IMAGE     sets ENGINE_RUN_FLAGS (array): the quirk flags
 #                                 `$ENGINE run` needs on this host, found by trying
 #   engine_build_flags            sets ENGINE_BUILD_FLAGS (array) for `$ENGINE build`
+#   engine_containers_conf FILE   writes ENGINE_RUN_FLAGS as podman defaults (for `podman kube play`)
 #
 # Quirks are detected, never assumed: a throw-away container of IMAGE is started
 # with --cpus/--memory limits and no quirk flags; when that fails, the runs below
@@ -120,6 +121,28 @@ engine_probe_quirks() {
   done
   engine_log "no combination of quirk flags (${candidates[*]}) starts a container of $image; last error: $(engine_first_error "$err")"
   return 1
+}
+
+# Writes a containers.conf that makes ENGINE_RUN_FLAGS podman's defaults, for commands with no --ulimit
+# (`podman kube play`): CONTAINERS_CONF=FILE podman kube play pod.yaml. podman 4.3 reads only this file
+# then, not /etc/containers/containers.conf.
+engine_containers_conf() {
+  local file=$1 i ulimits=() runtime=
+  for ((i = 0; i < ${#ENGINE_RUN_FLAGS[@]}; i++)); do
+    case "${ENGINE_RUN_FLAGS[i]}" in
+      --ulimit) ulimits+=("\"${ENGINE_RUN_FLAGS[i + 1]}\"") ;;
+      --runtime) runtime=${ENGINE_RUN_FLAGS[i + 1]} ;;
+    esac
+  done
+  {
+    echo "# The quirk flags scripts/engine-flags.sh found, as podman defaults."
+    echo "[containers]"
+    local list
+    list=$(IFS=,; echo "${ulimits[*]}")
+    [ ${#ulimits[@]} -eq 0 ] || echo "default_ulimits = [${list//,/, }]"
+    echo "[engine]"
+    [ -z "$runtime" ] || echo "runtime = \"$runtime\""
+  } >"$file"
 }
 
 # Needs ENGINE_RUN_FLAGS (engine_probe_quirks) when the runtime quirk applies to builds too.

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -44,6 +44,7 @@ interface Flags {
   quirks: string[];
   scheduledHealthchecks: boolean;
   probeImage: string;
+  containersConf: string | null;
 }
 
 function engineFlags(mode: string, args: string[] = ['--image', 'fake:1'], extraEnv: Record<string, string> = {}) {
@@ -84,6 +85,17 @@ test('crun refusing the hybrid layout and forbidden rlimits: both fallbacks, tri
   assert.match(r.stderr, /using --runtime runc/);
   assert.match(r.stderr, /raising rlimits is not permitted here: using --ulimit nofile=1024:1024 --ulimit nproc=1024:1024/);
   assert.equal(r.calls().split('\n').filter((l) => l.startsWith('run ')).length, 4);
+});
+
+test('--containers-conf writes the quirks as podman defaults, for kube play, which takes no --ulimit', () => {
+  const file = join(bin, 'quirks.conf');
+  const r = engineFlags('host', ['--image', 'fake:1', '--containers-conf', file]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as Flags).containersConf, file);
+  const conf = readFileSync(file, 'utf8');
+  assert.match(conf, /^\[containers\]\ndefault_ulimits = \["nofile=1024:1024", "nproc=1024:1024"\]$/m);
+  assert.match(conf, /^\[engine\]\nruntime = "runc"$/m);
+  assert.equal((JSON.parse(engineFlags('ok').stdout) as Flags).containersConf, null);
 });
 
 test('an engine that starts nothing: exit 1 naming the error, no JSON', () => {
