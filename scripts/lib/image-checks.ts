@@ -7,14 +7,16 @@
  *                                                  the label found, the same objects as the reference,
  *                                                  and a labelled copy from /api/object_detection_image
  *   bad-inputs <url> <reference-url> <photo>       each bad-input class answered as the reference does
- *   drain <url> <photo> <n> -- <command...>        n requests sent; once all are admitted and some still in
- *                                                  flight, the command (SIGTERM): every one must get its answer
+ *   drain <url> <photo> <n> -- <command...>        n requests, each body half sent and so held in flight; the
+ *                                                  command (SIGTERM); once the service drains, the rest of
+ *                                                  each body: every one must get its answer
  *   loadgen-result <file> <levels>                 the load worker's stdout is a result the backends accept
  *
  * The reference is the service started with `npm start` from the same tree.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { parseLoadJobResult } from '../../experiments/deploy/kubernetes/cluster-job.js';
@@ -93,28 +95,45 @@ async function inFlight(url: string): Promise<number> {
   return Number(/^http_requests_in_flight (\d+)/m.exec(text)?.[1] ?? 0);
 }
 
+/** A detection request whose body stops halfway until `finish()`: in flight for as long as the caller wants. */
+function halfSent(url: string, photo: Buffer, id: string): { finish: () => void; ok: Promise<boolean> } {
+  const body = Buffer.from(JSON.stringify({ id, image: photo.toString('base64') }));
+  const half = Math.floor(body.length / 2);
+  const req = request(new URL('/api/object_detection', url), { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'content-length': body.length } });
+  const ok = new Promise<boolean>((resolve) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString()));
+      res.on('end', () => {
+        const bad = checkResponse('detection', res.statusCode ?? 0, text, id);
+        if (bad) detail(`${id}: ${res.statusCode}, ${bad}: ${text.slice(0, 200)}`);
+        resolve(!bad);
+      });
+    });
+    req.on('error', (err) => (detail(`${id}: ${err.message}`), resolve(false)));
+  });
+  req.write(body.subarray(0, half));
+  return { finish: () => req.end(body.subarray(half)), ok };
+}
+
 async function drainCheck(url: string, photoPath: string, n: number, command: string[]): Promise<string> {
   const photo = readFileSync(photoPath);
-  let answered = 0;
-  const sent = Array.from({ length: n }, (_, i) =>
-    detect(url, photo, `drain-${i}`).then(
-      () => (answered++, true),
-      (err: Error) => (answered++, detail(`drain-${i}: ${err.message}`), false),
-    ),
-  );
-  // SIGTERM only once the service has admitted all n (answered + in flight), so none is refused for arriving late.
-  const deadline = Date.now() + 20_000;
-  let flying = 0;
-  while (answered + (flying = await inFlight(url)) < n) {
-    if (Date.now() > deadline) throw new CheckFailed(`after 20 s, ${answered} answered and ${flying} in flight of ${n}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  if (flying === 0) throw new CheckFailed(`all ${n} requests were answered before SIGTERM could be sent: nothing in flight to test`);
-  detail(`${flying} in flight by /metrics, ${answered} answered: ${command.join(' ')}`);
+  const requests = Array.from({ length: n }, (_, i) => halfSent(url, photo, `drain-${i}`));
+  // Each is admitted and waits for the rest of its body, so all n stay in flight, whatever the timing.
+  const wait = async (what: string, done: () => Promise<boolean>): Promise<void> => {
+    for (const deadline = Date.now() + 20_000; !(await done()); await new Promise((r) => setTimeout(r, 20))) {
+      if (Date.now() > deadline) throw new CheckFailed(`after 20 s, still not ${what}`);
+    }
+  };
+  await wait(`${n} requests in flight`, async () => (await inFlight(url)) >= n);
+  detail(`${n} requests in flight, each halfway through its body: ${command.join(' ')}`);
   await promisify(execFile)(command[0]!, command.slice(1));
-  const ok = (await Promise.all(sent)).filter(Boolean).length;
-  if (ok < n) throw new CheckFailed(`${n - ok} of ${n} requests got no valid answer (${flying} were in flight at SIGTERM)`);
-  return `${n} of ${n} answered 200 (${flying} in flight by /metrics just before the signal)`;
+  // Draining: /readyz turns 503, or the closed listener refuses the connection.
+  await wait('draining (/readyz still 200)', async () => (await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) !== 200);
+  for (const r of requests) r.finish();
+  const ok = (await Promise.all(requests.map((r) => r.ok))).filter(Boolean).length;
+  if (ok < n) throw new CheckFailed(`${n - ok} of ${n} requests in flight at SIGTERM got no valid answer`);
+  return `${n} of ${n} requests in flight at SIGTERM (bodies still arriving) answered 200`;
 }
 
 function loadgenCheck(file: string, levels: number): string {
