@@ -1,30 +1,12 @@
 /**
- * Hostile and broken inputs built in memory: a PNG whose header claims
- * 30000×30000 pixels (only the header is real, so the test never holds the
- * pixels), and a seeded generator of random and mutated request bodies.
+ * Hostile and broken inputs built in memory: the pixel bomb
+ * (scripts/lib/png-bomb.ts), and a seeded generator of random and mutated
+ * request bodies.
  */
-import { crc32, deflateSync } from 'node:zlib';
+import { pngBomb } from '../../scripts/lib/png-bomb.js';
 import { seededRng as rng } from '../../lib/seeded-rng.js';
 
-function chunk(type: string, data: Buffer): Buffer {
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([len, body, crc]);
-}
-
-/** A decompression/pixel bomb: a PNG header for width×height, 8-bit grey, with a little zero data. */
-export function pngBomb(width = 30000, height = 30000): Buffer {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 0, 0, 0, 0], 8);
-  const rows = deflateSync(Buffer.alloc((width + 1) * 64));
-  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', rows), chunk('IEND', Buffer.alloc(0))]);
-}
-
+export { pngBomb };
 
 export interface FuzzCase {
   body: Buffer;
