@@ -13,14 +13,15 @@
  * - the users' think time Z̄.
  *
  * Max users, the criterion (docs/experiments.md): the smallest N at which
- * either (a) the mean number at a replica plus two standard deviations of
- * its share of the thinking users reaches the replica's admission bound
+ * either (a) the mean number at a replica plus three standard deviations
+ * of its share of the thinking users reaches the replica's admission bound
  * (requests in service + queue: a request above it gets 503), or (b) the
- * response time plus the wait those two deviations add reaches the request
- * timeout; the answer is one user below. The thinking users are counted as
- * Poisson with mean X·Z̄ (variance X·Z̄): the textbook variance for the
- * configured uniform think time, X·(b−a)/6, is three times smaller and
- * predicts 503s far later than the measured holds see them.
+ * response time plus the wait those deviations add reaches the request
+ * timeout; the answer is one user below. Past the knee the replicas send
+ * users back to think at a steady rate X, so the number thinking varies
+ * by X·∫P(Z>t)(1−P(Z>t))dt = X·(b−a)/6 for a think time uniform on [a, b].
+ * Three deviations over a hold is the margin at which the exact stochastic
+ * model of the same system (bench/lib/queue-simulator.ts) first sees a 503.
  */
 import { mva, type MvaPoint, type Station } from './mva.js';
 
@@ -34,8 +35,9 @@ export interface ModelInput {
   cpuPerRequestS: number;
   /** unloaded latency (one request at a time), seconds */
   unloadedLatencyS: number;
-  /** mean think time, seconds */
+  /** mean think time, seconds, and the range it is drawn from uniformly */
   thinkS: number;
+  thinkRangeS: number;
   /** requests one replica admits (in service + waiting) */
   admissionBound: number;
   timeoutS: number;
@@ -60,6 +62,8 @@ export interface ModelAnswer {
   curve: MvaPoint[];
 }
 
+const MARGIN_SD = 3;
+
 export function stations(input: ModelInput): Station[] {
   const m = input.replicas;
   const rate = input.sharedCores === null ? input.replicaCpu : Math.min(input.replicaCpu, input.sharedCores / m);
@@ -81,10 +85,10 @@ export function capacityModel(input: ModelInput, upToUsers: number): ModelAnswer
   let maxUsers: number | null = null;
   let decidedBy: ModelAnswer['decidedBy'] = null;
   for (const p of curve) {
-    const sigmaUsers = Math.sqrt(p.x * input.thinkS);
+    const sigmaUsers = Math.sqrt((p.x * input.thinkRangeS) / 6);
     const atReplica = Math.max(...replicaIdx.map((i) => p.q[i]!));
-    const admission = atReplica + 2 * (sigmaUsers / Math.sqrt(input.replicas)) >= input.admissionBound;
-    const timeout = p.r + (p.x > 0 ? (2 * sigmaUsers) / p.x : 0) >= input.timeoutS;
+    const admission = atReplica + MARGIN_SD * (sigmaUsers / Math.sqrt(input.replicas)) >= input.admissionBound;
+    const timeout = p.r + (p.x > 0 ? (MARGIN_SD * sigmaUsers) / p.x : 0) >= input.timeoutS;
     if (admission || timeout) {
       maxUsers = p.users - 1;
       decidedBy = admission ? 'admission' : 'timeout';

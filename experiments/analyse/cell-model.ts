@@ -45,6 +45,7 @@ export function modelInputs(plan: Plan, cell: PlannedCell, trials: readonly MaxU
     cpuPerRequestS,
     unloadedLatencyS: one.latencyMs.mean / 1000,
     thinkS: (plan.config.thinkS[0] + plan.config.thinkS[1]) / 2,
+    thinkRangeS: plan.config.thinkS[1] - plan.config.thinkS[0],
     admissionBound: admissionBound(cell.deployment.cpu, plan.config.replica.queueLength),
     timeoutS: plan.config.failure.timeoutMs / 1000,
     requestBytes,

@@ -111,7 +111,7 @@ export async function runMaxUsersTrial(planned: PlannedTrial, attempt: number, c
     confirmRetries: config.search.confirmRetries,
   };
   const outcome = await MAX_USERS_STRATEGIES[config.strategy](probeOf({}, 0), settings);
-  const objective = await objectiveMaxUsers(outcome.steps, config.failure.p95ObjectiveMs, probeOf({ p95ObjectiveMs: config.failure.p95ObjectiveMs }, 500), config.search.resolution);
+  const objective = await objectiveMaxUsers(outcome.steps, config.failure.p95ObjectiveMs, probeOf({ p95ObjectiveMs: config.failure.p95ObjectiveMs }, 500), config.search.resolution, outcome.maxUsers);
   const steps = [...outcome.steps, ...objective.extra];
   const reason = invalidReason(outcome, config.loadGenerator, config.search.resolution);
   return {

@@ -4,6 +4,7 @@
  * the capacity model what it needs from measurement: the throughput the
  * cell reaches, the unloaded latency, and the replicas' CPU per request.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PlannedCell } from '../plan/plan.js';
 import type { StudyConfig } from '../plan/config.js';
 import type { SaturationJob } from '../load/protocol/schema.js';
@@ -48,6 +49,10 @@ export async function runSaturationPhase(o: {
   const started = performance.now();
   const result = await o.executor.run(job, o.signal);
   const usage = replicaUsage(before, await o.backend.replicaStats(), (performance.now() - started) / 1000);
+  // what the replicas had accepted when the connections closed is still being served: the search's first
+  // level must not meet it (it would take its 503s for its own)
+  const slowest = Math.max(0, ...result.levels.map((l) => l.latencyMs.max));
+  await sleep(Math.min(o.config.failure.timeoutMs, slowest), undefined, { signal: o.signal }).catch(() => undefined);
   // warm-up answers used CPU too: they count in the per-request figure
   const answered = result.levels.reduce((n, l) => n + l.successes + l.warmupSuccesses, 0);
   return {

@@ -3,6 +3,7 @@
  * hold each level by the hold rule, and turn what came back into Steps.
  */
 import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Step } from '../contracts/domain.js';
 import { cachedImages } from './images.js';
 import { seededRng } from './rng.js';
@@ -85,6 +86,11 @@ export async function runClosedJob(job: ClosedLoadJob, opts: RunJobOptions = {})
         ...(judge ? { judge: judge(heldS) } : {}),
       });
       steps.push(step);
+      if (failedEarly && !signal.aborted) {
+        // the cut requests the service had already taken are still being served: whatever runs next must not meet them
+        const slowest = Math.max(0, ...records.map((r) => r.latencyMs));
+        await sleep(Math.min(job.timeoutMs, slowest), undefined, { signal }).catch(() => undefined);
+      }
       if (job.stopOnFailure && !step.passed) break;
     }
   } finally {

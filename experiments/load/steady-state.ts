@@ -7,9 +7,10 @@
  * part:
  *
  * - No latency trend: a growing queue is a failure that has not arrived
- *   yet. The mean latency of the second half of the steady part may exceed
- *   the first half's by at most `trendTolerance`, or by three standard
- *   errors of that difference when the spread of single requests is wider.
+ *   yet. The least-squares slope of latency against completion time, times
+ *   the steady part's length, is the rise across it; it may be at most
+ *   `trendTolerance` of the mean latency, or three standard errors of that
+ *   rise when the spread of single requests is wider.
  * - Little's law for closed users: N = X·(R̄ + Z̄), with X the completions
  *   per second, R̄ their mean latency and Z̄ the mean think time the users
  *   actually drew. Most users still waiting on their first request (a queue
@@ -48,7 +49,7 @@ export interface SteadyVerdict {
   littleRatio: number;
   /** |1 − littleRatio| allowed */
   littleTolerance: number;
-  /** relative rise of mean latency from the first to the second half of the steady part */
+  /** the rise of latency across the steady part (least-squares slope × its length), over the mean latency */
   latencyTrend: number;
   trendTolerance: number;
 }
@@ -56,6 +57,21 @@ export interface SteadyVerdict {
 const STEADY_WINDOWS = 3;
 const LITTLE_TOLERANCE = 0.1;
 const DEFAULT_TREND_TOLERANCE = 0.2;
+
+/** Least-squares slope of latency (ms) against completion time (s), times `spanS`, and its standard error. */
+function latencyRise(records: readonly { doneAtMs: number; latencyMs: number }[], spanS: number): { rise: number; riseSe: number } {
+  const n = records.length;
+  if (n < 3) return { rise: 0, riseSe: Infinity };
+  const t = records.map((r) => r.doneAtMs / 1000);
+  const y = records.map((r) => r.latencyMs);
+  const tm = t.reduce((a, b) => a + b, 0) / n;
+  const ym = y.reduce((a, b) => a + b, 0) / n;
+  const stt = t.reduce((s, ti) => s + (ti - tm) ** 2, 0);
+  if (stt === 0) return { rise: 0, riseSe: Infinity };
+  const slope = t.reduce((s, ti, i) => s + (ti - tm) * (y[i]! - ym), 0) / stt;
+  const residual = t.reduce((s, ti, i) => s + (y[i]! - ym - slope * (ti - tm)) ** 2, 0);
+  return { rise: slope * spanS, riseSe: Math.sqrt(residual / (n - 2) / stt) * spanS };
+}
 
 function meanVar(xs: readonly number[]): { mean: number; variance: number } {
   if (xs.length === 0) return { mean: 0, variance: 0 };
@@ -92,13 +108,9 @@ export function steadyState(input: SteadyInput): SteadyVerdict {
   if (perWindow.some((n) => n === 0)) return { ...base, verdict: 'empty' };
 
   const all = meanVar(inPart.map((r) => r.latencyMs));
-  const midMs = (fromS + spanS / 2) * 1000;
-  const first = meanVar(inPart.filter((r) => r.doneAtMs < midMs).map((r) => r.latencyMs));
-  const firstN = inPart.filter((r) => r.doneAtMs < midMs).length;
-  const second = meanVar(inPart.filter((r) => r.doneAtMs >= midMs).map((r) => r.latencyMs));
-  const secondN = inPart.length - firstN;
-  const latencyTrend = all.mean > 0 ? (second.mean - first.mean) / all.mean : 0;
-  const trendNoise = all.mean > 0 && firstN > 0 && secondN > 0 ? (3 * Math.sqrt(first.variance / firstN + second.variance / secondN)) / all.mean : Infinity;
+  const { rise, riseSe } = latencyRise(inPart, spanS);
+  const latencyTrend = all.mean > 0 ? rise / all.mean : 0;
+  const trendNoise = all.mean > 0 ? (3 * riseSe) / all.mean : Infinity;
 
   const thinks = input.thinks.filter((t) => t.atMs >= fromS * 1000 && t.atMs < toS * 1000).map((t) => t.seconds);
   const meanThinkS = thinks.length > 0 ? thinks.reduce((a, b) => a + b, 0) / thinks.length : 0;

@@ -53,8 +53,9 @@ before(async () => {
       images,
       model,
       thinkS: [0, 0],
-      failure: { timeoutMs: 5000 },
-      search: { startUsers: 1, upperBound: 4, confirmRetries: 1, holdS: 0.5, maxHoldS: 0.5, minRequests: 0, windowS: 0.5 },
+      failure: { timeoutMs: 3000 },
+      search: { startUsers: 1, upperBound: 4, confirmRetries: 1, holdS: 1.5, maxHoldS: 1.5, minRequests: 0, windowS: 0.5 },
+      saturation: { durationS: 0.5, warmupS: 0.2 },
       wan: { rttMs: 20, jitterMs: 0, bandwidthMbit: 100 },
     }),
   );

@@ -33,7 +33,7 @@ test('a remote trial on the kubernetes backend records the RTT its worker measur
   cleanup.push(() => api.close());
 
   const config = resolveConfig(
-    { replicas: [1], locations: ['remote'], trials: { min: 1, max: 1 }, thinkS: [0, 0], loadGenerator: { cpu: 4, bottleneckShare: 1 }, hostCores: 8, search: { upperBound: 4, holdS: 0.3, maxHoldS: 0.3, minRequests: 0 } },
+    { replicas: [1], locations: ['remote'], trials: { min: 1, max: 1 }, thinkS: [0, 0], loadGenerator: { cpu: 4, bottleneckShare: 1 }, hostCores: 8, failure: { timeoutMs: 1000 }, search: { upperBound: 4, holdS: 0.3, maxHoldS: 0.3, minRequests: 0, windowS: 0.1 }, saturation: { enabled: false } },
     'rtt test',
   );
   const plan = buildPlan(config, { runId: 'rtt', backend: 'kubernetes', machineCores: 8, fitHost: false, profile: null, now: new Date(0) });
@@ -45,7 +45,7 @@ test('a remote trial on the kubernetes backend records the RTT its worker measur
   assert.equal(endpoint.measured, undefined, 'the backend has no probe of its own here: the worker\'s RTT is the measurement');
 
   const trial = await runMaxUsersTrial(plan.trials[0]!, 0, {
-    plan, backend, endpoint, executor: await backend.executor('remote'), imagesDir: images, signal: new AbortController().signal, log: () => undefined,
+    plan, backend, endpoint, executor: await backend.executor('remote'), imagesDir: images, recorded: [], signal: new AbortController().signal, log: () => undefined,
   });
   assert.ok(trial.steps.length > 0);
   assert.equal(typeof trial.network.rttMs, 'number');

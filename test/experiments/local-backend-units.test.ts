@@ -86,14 +86,14 @@ test('/proc/self/cgroup gives a path per controller', () => {
   assert.equal(paths.get(''), '/user.slice');
 });
 
-test('cgroup counters are converted to seconds and bytes', () => {
+test('cgroup counters are converted to seconds, periods and bytes', () => {
   assert.deepEqual(
     countersV1({ cpuStat: 'nr_periods 10\nnr_throttled 4\nthrottled_time 2500000000\n', cpuacctUsage: '1500000000\n', maxUsage: '1048576\n', oomControl: 'oom_kill_disable 0\nunder_oom 0\noom_kill 2\n' }),
-    { cpuSeconds: 1.5, cpuThrottledSeconds: 2.5, memoryPeakBytes: 1048576, oomKills: 2 },
+    { cpuSeconds: 1.5, cpuThrottledSeconds: 2.5, cpuPeriods: 10, cpuThrottledPeriods: 4, memoryPeakBytes: 1048576, oomKills: 2 },
   );
   assert.deepEqual(
-    countersV2({ cpuStat: 'usage_usec 3000000\nthrottled_usec 500000\n', memoryPeak: null, memoryEvents: 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n' }),
-    { cpuSeconds: 3, cpuThrottledSeconds: 0.5, memoryPeakBytes: undefined, oomKills: 1 },
+    countersV2({ cpuStat: 'usage_usec 3000000\nnr_periods 20\nnr_throttled 5\nthrottled_usec 500000\n', memoryPeak: null, memoryEvents: 'low 0\nhigh 0\nmax 3\noom 1\noom_kill 1\n' }),
+    { cpuSeconds: 3, cpuThrottledSeconds: 0.5, cpuPeriods: 20, cpuThrottledPeriods: 5, memoryPeakBytes: undefined, oomKills: 1 },
   );
   assert.equal(cpuMax(0.5), '50000 100000');
 });

@@ -37,7 +37,9 @@ before(async () => {
       // The fake backend measures the generator's CPU together with the in-process service: give it room.
       loadGenerator: { cpu: 8, bottleneckShare: 1 },
       hostCores: 16,
-      search: { upperBound: 32, holdS: 0.5, maxHoldS: 1, minRequests: 10 },
+      failure: { timeoutMs: 500 },
+      search: { upperBound: 32, holdS: 0.5, maxHoldS: 1, minRequests: 10, windowS: 0.1 },
+      saturation: { durationS: 0.3, warmupS: 0.1 },
       profiles: { quick: { locations: ['cluster'] } },
     }),
   );

@@ -26,7 +26,7 @@ test('error bars span mean ± sd of each cell', () => {
   const bars = ((scaling!.spec as { layer: Layer[] }).layer[1]!.data!.values) as { pods: number; location: string; lo: number; hi: number }[];
   const cell = run.results.cells.find((c) => c.replicas === 8 && c.location === 'cluster')!;
   const bar = bars.find((b) => b.pods === 8 && b.location === 'Master node')!;
-  assert.ok(Math.abs(bar.hi - bar.lo - 2 * cell.maxUsers.sd) < 1e-9);
+  assert.ok(Math.abs(bar.hi - bar.lo - 2 * (cell.maxUsers.sd ?? 0)) < 1e-9);
 });
 
 test('figures without data are left out instead of drawn empty', () => {

@@ -58,7 +58,7 @@ test('Table 1 cells print mean ± sd and n, with footnote marks for capacity-bou
   });
   const row8 = v.context.table1.rows.find((r) => r.pods === 8)!;
   const cell = run.results.cells.find((c) => c.replicas === 8 && c.location === 'cluster')!;
-  assert.equal(row8.cells[0]!.maxUsers, `${cell.maxUsers.mean.toFixed(1)} ± ${cell.maxUsers.sd.toFixed(1)}`);
+  assert.equal(row8.cells[0]!.maxUsers, `${cell.maxUsers.mean.toFixed(1)} ± ${(cell.maxUsers.sd ?? 0).toFixed(1)}`);
   assert.equal(row8.cells[0]!.n, `n = ${cell.maxUsers.n}`);
   assert.equal(row8.cells[0]!.marks, cell.capacityBound ? 'a' : '');
   assert.equal(v.context.table1.rows.find((r) => r.pods === 2)!.cells[1]!.marks, 'c');
