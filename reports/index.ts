@@ -6,18 +6,18 @@
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { figures } from './charts.js';
-import { buildReportData, summaryMismatches } from './data.js';
+import { figures } from './sections/replicas/charts.js';
+import { buildReportData, summaryMismatches } from './sections/replicas/data.js';
 import { renderHtml } from './html.js';
-import { loadRun } from './load.js';
+import { loadRun } from './run-files.js';
 import { HeaderSchema, notesSkeleton, parseNotes, type HeaderFields, type Notes } from './notes.js';
-import { observe } from './observations.js';
+import { observe } from './sections/replicas/observations.js';
 import { printPdf } from './pdf.js';
 import { renderSvg } from './svg.js';
 import type { Lang } from './terms.js';
 import { buildView, type PageFormat } from './view.js';
 
-export { RunFileError } from './load.js';
+export { RunFileError } from './run-files.js';
 
 export interface ReportOptions {
   /** @default 'A4' */

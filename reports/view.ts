@@ -4,10 +4,10 @@
  */
 import * as yaml from 'js-yaml';
 import type { Cell } from '../experiments/record/schema.js';
-import type { ReportData, RunInput } from './data.js';
+import type { ReportData, RunInput } from './sections/replicas/data.js';
 import * as f from './format.js';
 import { HEADER_FIELDS, type HeaderFields, type Notes } from './notes.js';
-import type { Observation } from './observations.js';
+import type { Observation } from './sections/replicas/observations.js';
 import { taskTerms, WORD_LIMIT, WORDS, type Lang } from './terms.js';
 import { countWords } from './words.js';
 

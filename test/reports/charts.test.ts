@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { figures } from '../../reports/charts.js';
-import { buildReportData, type RunInput } from '../../reports/data.js';
+import { figures } from '../../reports/sections/replicas/charts.js';
+import { buildReportData, type RunInput } from '../../reports/sections/replicas/data.js';
 import { renderSvg } from '../../reports/svg.js';
 import { loadFixtureRun } from '../fixtures/make-run-fixture.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildReportData, cellAt, parseSummaryCsv, summaryMismatches, type RunInput } from '../../reports/data.js';
+import { buildReportData, cellAt, parseSummaryCsv, summaryMismatches, type RunInput } from '../../reports/sections/replicas/data.js';
 import { summaryCsv } from '../../experiments/analyse/csv.js';
 import { loadFixtureRun } from '../fixtures/make-run-fixture.js';
 

@@ -3,7 +3,7 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { loadRun, RunFileError } from '../../reports/load.js';
+import { loadRun, RunFileError } from '../../reports/run-files.js';
 import { loadFixtureRun, writeRun } from '../fixtures/make-run-fixture.js';
 
 let dir: string;

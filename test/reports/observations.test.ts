@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildReportData, type RunInput } from '../../reports/data.js';
-import { observe } from '../../reports/observations.js';
+import { buildReportData, type RunInput } from '../../reports/sections/replicas/data.js';
+import { observe } from '../../reports/sections/replicas/observations.js';
 import { loadFixtureRun, type FixtureRun } from '../fixtures/make-run-fixture.js';
 
 function obs(run: FixtureRun, lang: 'en' | 'zh' = 'en') {

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { after, before, describe, test } from 'node:test';
 import { findBrowser } from '../../reports/browser.js';
-import { parseSummaryCsv } from '../../reports/data.js';
+import { parseSummaryCsv } from '../../reports/sections/replicas/data.js';
 import { renderReport, type ReportOutput } from '../../reports/index.js';
 import { WORDS } from '../../reports/terms.js';
 import { loadFixtureRun, writeRun } from '../fixtures/make-run-fixture.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildReportData, type RunInput } from '../../reports/data.js';
+import { buildReportData, type RunInput } from '../../reports/sections/replicas/data.js';
 import { parseNotes } from '../../reports/notes.js';
-import { observe } from '../../reports/observations.js';
+import { observe } from '../../reports/sections/replicas/observations.js';
 import { buildView, type ViewInput } from '../../reports/view.js';
 import { loadFixtureRun, type FixtureRun } from '../fixtures/make-run-fixture.js';
 

@@ -4,11 +4,11 @@
  * search, load balance. Pure. Every sentence states a measured quantity and
  * nothing about why; the why is the author's section.
  */
-import type { Cell } from '../experiments/record/schema.js';
-import type { Location } from '../experiments/contracts/domain.js';
+import type { Cell } from '../../../experiments/record/schema.js';
+import type { Location } from '../../../experiments/contracts/domain.js';
 import { cellAt, type ReportData } from './data.js';
-import * as f from './format.js';
-import { WORDS, type Lang } from './terms.js';
+import * as f from '../../format.js';
+import { WORDS, type Lang } from '../../terms.js';
 
 export interface Observation {
   kind: 'scaling' | 'throughput' | 'gap' | 'variability' | 'decided' | 'capacity' | 'invalid' | 'balance' | 'replicas';

@@ -2,9 +2,9 @@
  * Recorded results → the numbers the report shows. Pure: the loader hands in
  * validated files, everything here is arithmetic and grouping.
  */
-import type { Cell, Results, TrialResult } from '../experiments/record/schema.js';
-import type { Location } from '../experiments/contracts/domain.js';
-import { SUMMARY_CSV_COLUMNS } from '../experiments/record/schema.js';
+import type { Cell, Results, TrialResult } from '../../../experiments/record/schema.js';
+import type { Location } from '../../../experiments/contracts/domain.js';
+import { SUMMARY_CSV_COLUMNS } from '../../../experiments/record/schema.js';
 
 /** The pod counts the assignment's Table 1 always lists, measured or not. */
 export const ASSIGNMENT_PODS = [1, 2, 4, 8] as const;

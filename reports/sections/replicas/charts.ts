@@ -4,9 +4,9 @@
  * keeps vector paths and real text.
  */
 import type { TopLevelSpec } from 'vega-lite';
-import type { Location } from '../experiments/contracts/domain.js';
+import type { Location } from '../../../experiments/contracts/domain.js';
 import { cellAt, type ReportData } from './data.js';
-import { WORDS, type Lang } from './terms.js';
+import { WORDS, type Lang } from '../../terms.js';
 
 export interface Figure {
   id: 'scaling' | 'latency' | 'balance';

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
 import { Results, TrialResult } from '../experiments/record/schema.js';
-import { parseSummaryCsv, type ReplicaLogExcerpt, type RunInput } from './data.js';
+import { parseSummaryCsv, type ReplicaLogExcerpt, type RunInput } from './sections/replicas/data.js';
 
 /** How much of each replica's log the appendix shows. */
 const LOG_LINES = 3;
