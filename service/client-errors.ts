@@ -27,10 +27,13 @@ export function rawErrorResponse(err: NodeJS.ErrnoException, replica: string): s
   ].join('\r\n');
 }
 
+/** Node's own record of the response being written on a socket, if any. */
+type HttpSocket = Duplex & { _httpMessage?: { headersSent?: boolean } };
+
 export function answerClientErrors(server: Server, replica: string): void {
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // A reset connection cannot take an answer.
-    if (err.code === 'ECONNRESET' || !socket.writable) {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: HttpSocket) => {
+    // A reset connection cannot take an answer, and one whose response is half written would get it spliced in.
+    if (err.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent === true) {
       socket.destroy();
       return;
     }

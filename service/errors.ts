@@ -6,6 +6,7 @@
 
 export const ERRORS = {
   malformed_json: { status: 400, message: 'request body is not valid JSON' },
+  json_too_complex: { status: 400, message: 'JSON body is nested too deeply or has too many values' },
   invalid_request: { status: 400, message: 'request body is not a JSON object with "id" and "image"' },
   missing_field: { status: 400, message: 'a required field is missing or empty' },
   invalid_field: { status: 400, message: 'a field has the wrong type' },

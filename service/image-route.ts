@@ -10,6 +10,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { readBody } from './body.js';
 import { ApiError } from './errors.js';
 import { locals } from './http-context.js';
+import { declaredLength } from './json-body.js';
 import type { Admission, Limiter } from './queue.js';
 import { parseImageRequest, requireSupportedImage, type ImageFormat } from './request.js';
 import type { Timings } from './timing.js';
@@ -77,10 +78,3 @@ export function imageRoute(route: string, ctx: ImageRouteContext, handler: Image
 }
 
 const GAVE_UP = Symbol('client gave up');
-
-function declaredLength(req: Request): number | undefined {
-  const header = req.headers['content-length'];
-  if (header === undefined) return undefined;
-  const n = Number(header);
-  return Number.isSafeInteger(n) && n >= 0 ? n : undefined;
-}

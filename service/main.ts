@@ -79,11 +79,17 @@ server.requestTimeout = 60_000;
 server.headersTimeout = 20_000;
 server.keepAliveTimeout = 65_000;
 
+let listening = false;
 server.on('error', (err) => {
-  logger.fatal({ err }, `cannot listen on port ${config.PORT}`);
-  exit(1);
+  if (!listening) {
+    logger.fatal({ err }, `cannot listen on port ${config.PORT}`);
+    exit(1);
+  }
+  // Once listening, an error here is a failed accept: that one connection is lost, the service goes on.
+  logger.warn({ err }, 'connection not accepted');
 });
 server.listen(config.PORT, () => {
+  listening = true;
   logger.info({ port: config.PORT, task: config.TASK, pose: config.pose !== undefined, threads, concurrency, cpu, memoryLimit, memoryHighWaterBytes, queueLength: config.QUEUE_LENGTH }, 'listening');
 });
 
