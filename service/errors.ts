@@ -37,7 +37,11 @@ export class ApiError extends Error {
   readonly retryAfterS: number | undefined;
 
   constructor(code: ErrorCode, message?: string, options: { retryAfterS?: number; cause?: unknown } = {}) {
+    // A client's mistake needs no stack trace, and capturing one through Express's stack costs more than answering it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message ?? ERRORS[code].message, { cause: options.cause });
+    Error.stackTraceLimit = limit;
     this.name = 'ApiError';
     this.code = code;
     this.status = ERRORS[code].status;

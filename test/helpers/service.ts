@@ -4,7 +4,7 @@
  * stand in for a model (one finds a red square, one waits for a gate).
  */
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,7 +13,7 @@ import { pino, type Logger } from 'pino';
 import { FAMILIES } from '../../model/families/index.js';
 import type { ModelFamily, OutputTensor } from '../../model/families/types.js';
 import { createApp, type AppOptions, type ExtraTask, type Service } from '../../service/app.js';
-import { answerClientErrors } from '../../service/client-errors.js';
+import { createHttpServer } from '../../service/server.js';
 import { createDetector, type DetectionSettings, type Detector } from '../../service/detector.js';
 import type { OnnxRunner } from '../../service/infer.js';
 
@@ -132,8 +132,7 @@ export async function startApp(detector: Detector | undefined, opts: Partial<App
     logger: log.logger,
     ...opts,
   }, detector, tasks);
-  const server = createServer(service.app);
-  answerClientErrors(server, 'test-replica');
+  const server = createHttpServer(service, 'test-replica');
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
