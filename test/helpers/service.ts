@@ -14,6 +14,7 @@ import { FAMILIES } from '../../model/families/index.js';
 import type { ModelFamily, OutputTensor } from '../../model/families/types.js';
 import { createApp, type AppOptions, type ExtraTask, type Service } from '../../service/app.js';
 import { createHttpServer } from '../../service/server.js';
+import { squareImage, toBase64 } from './service-images.js';
 import { createDetector, type DetectionSettings, type Detector } from '../../service/detector.js';
 import type { OnnxRunner } from '../../service/infer.js';
 
@@ -145,6 +146,21 @@ export async function startApp(detector: Detector | undefined, opts: Partial<App
       server.close(() => r());
     }),
   };
+}
+
+/** Polls `cond` every 10 ms for up to 5 s: for states reached by other connections (queued, running, released). */
+export async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A small valid request body with the given id (a grey image with one red square). */
+export async function squareRequest(id: string): Promise<string> {
+  const image = await squareImage({ width: 120, height: 90, square: { left: 10, top: 10, width: 30, height: 30 } });
+  return JSON.stringify({ id, image: toBase64(image) });
 }
 
 export function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {

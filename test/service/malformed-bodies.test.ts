@@ -11,7 +11,7 @@ import { gzipSync } from 'node:zlib';
 import { after, afterEach, before, test } from 'node:test';
 import { expectError } from '../helpers/service-bad-input-suite.js';
 import { rawPost, rawRequest, type RawReply } from '../helpers/service-raw.js';
-import { postJson, redSquareDetector, startApp, type Running } from '../helpers/service.js';
+import { postJson, redSquareDetector, startApp, until, type Running } from '../helpers/service.js';
 import { squareImage, toBase64 } from '../helpers/service-images.js';
 
 const ROUTE = '/api/object_detection';
@@ -30,9 +30,8 @@ after(() => app.close());
 
 /** After every case: nothing is left admitted, nothing unhandled was logged, a valid request is served. */
 afterEach(async () => {
-  for (let i = 0; i < 100 && app.service.admission.admitted > 0; i++) await new Promise((r) => setTimeout(r, 10));
   assert.deepEqual(uncaught.splice(0).map(String), [], 'an exception escaped (fatal in a real process)');
-  assert.equal(app.service.admission.admitted, 0, 'an admission ticket was not released');
+  await until('every admission ticket to be released', () => app.service.admission.admitted === 0);
   assert.equal(app.log.lines().filter((l) => (l.level as number) >= 50).length, 0, 'an unhandled error was logged');
   const res = await postJson(`${app.url}${ROUTE}`, { id: 'after', image: toBase64(image) });
   assert.equal(res.status, 200, await res.text());

@@ -7,8 +7,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { rawPost, RawConnection } from '../helpers/service-raw.js';
-import { gatedDetector, postJson, startApp, type Running } from '../helpers/service.js';
-import { squareImage, toBase64 } from '../helpers/service-images.js';
+import { gatedDetector, postJson, squareRequest, startApp, until, type Running } from '../helpers/service.js';
 
 const ROUTE = '/api/object_detection';
 let running: Running[] = [];
@@ -18,25 +17,14 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((r) => r.close()));
 });
 
-async function until(what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
-async function body(id: string): Promise<string> {
-  const image = await squareImage({ width: 120, height: 90, square: { left: 10, top: 10, width: 30, height: 30 } });
-  return JSON.stringify({ id, image: toBase64(image) });
-}
 
 /** An app whose one processing slot is taken by a gated request, and whose queue holds nothing more. */
 async function fullApp(opts: { queueTimeoutMs?: number; queueLength?: number } = {}) {
   const gate = gatedDetector();
   const app = await startApp(gate.detector, { concurrency: 1, queueLength: opts.queueLength ?? 0, queueTimeoutMs: opts.queueTimeoutMs });
   running.push(app);
-  const first = postJson(`${app.url}${ROUTE}`, await body('first'));
+  const first = postJson(`${app.url}${ROUTE}`, await squareRequest('first'));
   await until('the first request to run', () => gate.started() === 1);
   return { app, gate, first };
 }
@@ -49,7 +37,7 @@ async function connection(app: Running): Promise<RawConnection> {
 
 test('a refusal is answered before Express with the catalog body and headers, counted in the metrics and logged', async () => {
   const { app, gate, first } = await fullApp();
-  const refused = await postJson(`${app.url}${ROUTE}?from=test`, await body('late'));
+  const refused = await postJson(`${app.url}${ROUTE}?from=test`, await squareRequest('late'));
   assert.equal(refused.status, 503);
   assert.equal(refused.headers.get('retry-after'), '1');
   assert.equal(refused.headers.get('x-served-by'), 'test-replica');
@@ -67,7 +55,7 @@ test('a refusal is answered before Express with the catalog body and headers, co
 test('a spelling of the route only Express recognises is refused by the same rule', async () => {
   const { app, gate, first } = await fullApp();
   for (const path of ['/api/object_detection/', '/API/Object_Detection']) {
-    const refused = await postJson(`${app.url}${path}`, await body('odd'));
+    const refused = await postJson(`${app.url}${path}`, await squareRequest('odd'));
     assert.equal(refused.status, 503, path);
     assert.equal(refused.headers.get('retry-after'), '1');
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'overloaded');
@@ -79,7 +67,7 @@ test('a spelling of the route only Express recognises is refused by the same rul
 
 test('a connection that retries before Retry-After is held to it, with Retry-After doubling; other connections are answered at once', async () => {
   const { app, gate, first } = await fullApp();
-  const request = rawPost(ROUTE, { 'Content-Type': 'application/json' }, await body('storm'));
+  const request = rawPost(ROUTE, { 'Content-Type': 'application/json' }, await squareRequest('storm'));
   const eager = await connection(app);
   const answers = [];
   for (let i = 0; i < 3; i++) answers.push(await eager.send(request));
@@ -105,7 +93,7 @@ test('a connection that retries before Retry-After is held to it, with Retry-Aft
 
 test('a held refusal whose client goes away costs nothing more and the app keeps serving', async () => {
   const { app, gate, first } = await fullApp();
-  const request = rawPost(ROUTE, { 'Content-Type': 'application/json' }, await body('gone'));
+  const request = rawPost(ROUTE, { 'Content-Type': 'application/json' }, await squareRequest('gone'));
   const eager = await connection(app);
   assert.equal((await eager.send(request)).status, 503);
   const pending = eager.send(request);
@@ -114,12 +102,12 @@ test('a held refusal whose client goes away costs nothing more and the app keeps
   await pending;
   gate.open();
   assert.equal((await first).status, 200);
-  assert.equal((await postJson(`${app.url}${ROUTE}`, await body('next'))).status, 200);
+  assert.equal((await postJson(`${app.url}${ROUTE}`, await squareRequest('next'))).status, 200);
 });
 
 test('an admitted request that waited longer than the queue-time limit gets 503 without being processed', async () => {
   const { app, gate, first } = await fullApp({ queueTimeoutMs: 150, queueLength: 1 });
-  const waiting = postJson(`${app.url}${ROUTE}`, await body('waiter'));
+  const waiting = postJson(`${app.url}${ROUTE}`, await squareRequest('waiter'));
   await until('the second request to queue', () => app.service.limiter.waiting === 1);
   await new Promise((r) => setTimeout(r, 250));
   gate.open();
