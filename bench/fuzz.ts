@@ -13,11 +13,18 @@
  * 3. a pose replica (TASK=pose, the installed models), FUZZ_POSE_CASES
  *    (2 000) cases over the four pose routes.
  *
+ * First, in this process: what the structure pre-scan costs on a valid
+ * body and on a hostile one, against JSON.parse of the same bytes (the
+ * baseline), and the heap JSON.parse builds for 1.9 MiB of nested arrays.
+ *
  * The valid image inside the cases is the inputfolder photo whose request
- * is closest to 170 KB. Env: FUZZ_SEED, IMAGES_DIR, MODEL_PATH.
+ * is closest to 170 KB. Env: FUZZ_SEED, IMAGES_DIR, MODEL_PATH, and
+ * FUZZ_REPLICA_ENV, a JSON object of extra environment for the replicas
+ * (e.g. '{"MALLOC_ARENA_MAX":"2"}' to measure glibc with two arenas).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { scanJson } from '../service/json-scan.js';
 import { fuzzStream } from '../test/helpers/service-bad-inputs.js';
 import { runFuzz, type FuzzSummary } from '../test/helpers/service-fuzz.js';
 import { cpuBox, repoRoot, type CpuBox } from './lib/cgroup.js';
@@ -30,6 +37,7 @@ const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 8);
 const SEED = Number(process.env.FUZZ_SEED ?? 20261201);
 const MAX_BODY = 8 * 1024 * 1024;
 const PEAK_GOAL_MIB = 300;
+const REPLICA_ENV = JSON.parse(process.env.FUZZ_REPLICA_ENV ?? '{}') as Record<string, string>;
 const DETECTION_ROUTES = ['/api/object_detection', '/api/object_detection_image'];
 const POSE_ROUTES = ['/api/pose_estimation', '/api/pose_estimation_annotation', '/api/pose_detection', '/api/pose_estimation_image'];
 
@@ -80,7 +88,7 @@ async function withReplica<T>(env: Record<string, string>, work: (box: CpuBox, r
   let replica: Replica | undefined;
   try {
     // The service's own admission defaults (the replica helper raises QUEUE_LENGTH for its throughput bench).
-    replica = await startReplica(box, { QUEUE_LENGTH: '', ...env });
+    replica = await startReplica(box, { QUEUE_LENGTH: '', ...env, ...REPLICA_ENV });
     return await work(box, replica);
   } finally {
     await replica?.stop();
@@ -110,6 +118,38 @@ async function nestedBodies(url: string, image: Buffer): Promise<Verdict> {
   return { name: 'nested bodies', ok, line: `nested 7.6 MiB bodies: ${outcomes.join('; ')}` };
 }
 
+/** Mean ms per call after a warm-up. */
+function timeMs(work: () => unknown, runs: number): number {
+  for (let i = 0; i < 3; i++) work();
+  const started = performance.now();
+  for (let i = 0; i < runs; i++) work();
+  return (performance.now() - started) / runs;
+}
+
+function scanCost(image: Buffer): string {
+  const valid = Buffer.from(JSON.stringify({ id: 'scan', image: image.toString('base64') }));
+  const largest = Buffer.from(JSON.stringify({ id: 'scan', image: 'A'.repeat(MAX_BODY - 32) }));
+  const nested = Buffer.from(`${'['.repeat(1e6)}${']'.repeat(1e6)}`);
+  const row = (name: string, body: Buffer, runs: number): string => {
+    const scan = timeMs(() => scanJson(body), runs);
+    const parse = timeMs(() => JSON.parse(body.toString('utf8')), Math.max(1, Math.floor(runs / 10)));
+    return `  ${name}: pre-scan ${fmt(scan * 1000, 1)} µs, JSON.parse ${fmt(parse * 1000, 0)} µs (scan/parse ${fmt(scan / parse, 3)})`;
+  };
+  const heap0 = process.memoryUsage().heapUsed;
+  const started = performance.now();
+  let parsed: unknown = JSON.parse(nested.toString('latin1'));
+  const parseMs = performance.now() - started;
+  const grown = (process.memoryUsage().heapUsed - heap0) / 2 ** 20;
+  let depth = 0;
+  for (; Array.isArray(parsed) && parsed.length > 0; depth++) parsed = (parsed as unknown[])[0];
+  return [
+    'structure pre-scan (service/json-scan.ts) against JSON.parse of the same bytes, in this process:',
+    row(`valid ${fmt(valid.length / 1024, 0)} KiB request`, valid, 200),
+    row(`valid ${fmt(largest.length / 2 ** 20, 0)} MiB request`, largest, 10),
+    `  1.9 MiB of nested arrays: pre-scan refuses it in ${fmt(timeMs(() => scanJson(nested), 100) * 1000, 1)} µs; JSON.parse takes ${fmt(parseMs, 0)} ms and grows the heap by ${fmt(grown, 0)} MiB (${depth + 1} arrays)`,
+  ].join('\n');
+}
+
 async function main(): Promise<void> {
   const model = process.env.MODEL_PATH ?? defaultModel();
   if (model === undefined) {
@@ -117,7 +157,8 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const image = photo();
-  console.log(`seed ${SEED}; body limit ${MAX_BODY / 2 ** 20} MiB; ${CONCURRENCY} cases at once; photo ${fmt(image.length / 1024, 0)} KiB; replicas at 0.5 CPU, 512 MiB\n`);
+  console.log(`seed ${SEED}; body limit ${MAX_BODY / 2 ** 20} MiB; ${CONCURRENCY} cases at once; photo ${fmt(image.length / 1024, 0)} KiB; replicas at 0.5 CPU, 512 MiB; extra replica env ${JSON.stringify(REPLICA_ENV)}\n`);
+  console.log(`${scanCost(image)}\n`);
   const verdicts: Verdict[] = [];
 
   await withReplica({ MODEL_PATH: model }, async (box, replica) => {
