@@ -3,13 +3,16 @@
  * admission, limiter, metrics, draining flag) is created or injected here so
  * a test can build as many independent apps as it likes.
  */
+import type { RequestListener } from 'node:http';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
+import { Admission, sampledRss } from './admission.js';
 import type { Detector } from './detector.js';
+import { withFastRefusal } from './fast-refusal.js';
 import { errorHandler, notFound, requestContext } from './http-context.js';
 import type { ImageRouteContext } from './image-route.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { Admission, Limiter } from './queue.js';
+import { Limiter } from './queue.js';
 import { detectRoutes } from './routes/detect.js';
 import { healthRoutes } from './routes/health.js';
 
@@ -19,7 +22,10 @@ export interface AppOptions {
   maxImagePixels: number;
   /** requests allowed to wait beyond the `concurrency` being processed */
   queueLength: number;
+  /** memory admitted requests may hold while their bodies are read and parsed (bodies count BODY_MEMORY_FACTOR times) */
   maxQueuedBytes: number;
+  /** an admitted request that has waited this long for a processing slot gets 503 instead. @default 10000 */
+  queueTimeoutMs?: number;
   /** requests processed at once */
   concurrency: number;
   /** request log sink; one line per request (give it the replica as a base field) */
@@ -33,6 +39,8 @@ export interface AppOptions {
 }
 
 export interface Service {
+  /** what the HTTP server calls: the overload fast path in front of `app` */
+  handle: RequestListener;
   app: Express;
   metrics: Metrics;
   admission: Admission;
@@ -61,14 +69,17 @@ export function createApp(opts: AppOptions, detector?: Detector, extraTasks: Ext
   const metrics = createMetrics({ inFlight: () => admission.admitted, queued: () => limiter.waiting });
   if (current) metrics.setModelInfo(current.info);
 
+  const rss = sampledRss();
   const ctx: ImageRouteContext = {
     admission,
     limiter,
     maxBodyBytes: opts.maxBodyBytes,
+    queueTimeoutMs: opts.queueTimeoutMs ?? 10_000,
     draining: () => draining,
     ready: () => (!detection || current !== undefined) && extraTasks.every((t) => t.ready()),
-    memoryOk: () => opts.memoryHighWaterBytes === undefined || process.memoryUsage.rss() < opts.memoryHighWaterBytes,
+    memoryOk: () => opts.memoryHighWaterBytes === undefined || rss() < opts.memoryHighWaterBytes,
     retryAfterS: opts.retryAfterS ?? 1,
+    paths: new Set(),
   };
 
   const app = express();
@@ -84,6 +95,7 @@ export function createApp(opts: AppOptions, detector?: Detector, extraTasks: Ext
   app.use(errorHandler(opts.logger));
 
   return {
+    handle: withFastRefusal(app, ctx, { replica: opts.replica, metrics, logger: opts.logger }),
     app,
     metrics,
     admission,

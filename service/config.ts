@@ -39,8 +39,10 @@ export const ConfigSchema = z.object({
   MAX_IMAGE_PIXELS: int(1, 1_000_000_000).default(24_000_000),
   /** requests allowed to wait beyond those being processed; more get 503. @default 16 */
   QUEUE_LENGTH: int(0, 10_000).default(16),
-  /** bytes of request bodies admitted at once (waiting + processing); bounds memory. @default 96 MiB */
-  MAX_QUEUED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(96 * 1024 * 1024),
+  /** memory admitted requests (waiting + processing) may hold for their bodies, each counted at 3× its body bytes (raw, parse string, base64 string); more get 503. @default 64 MiB */
+  MAX_QUEUED_BYTES: int(1024, 4 * 1024 * 1024 * 1024).default(64 * 1024 * 1024),
+  /** an admitted request that has waited this long (from its headers) for a processing slot gets 503 instead of being processed: its client, timing out at 10 s as the study's does, would not see the answer. @default 10000 */
+  QUEUE_TIMEOUT_MS: int(1, 3_600_000).default(10_000),
   /** onnxruntime and libvips threads; 0 = from the cgroup CPU quota and affinity. @default 0 */
   WORKER_THREADS: int(0, 256).default(0),
   /** requests decoded/inferred at once; 0 = the thread count, so a 0.5 CPU pod runs one busy thread. @default 0 */

@@ -70,6 +70,14 @@ export function rethrowImageError(err: unknown): never {
   throw new ApiError(code, err.message, { cause: err });
 }
 
+/**
+ * Drawing decodes the image again, with libvips; an image the model's
+ * decoder accepted can still fail there, which is the image's fault: 422.
+ */
+export function undrawable(err: unknown): never {
+  throw new ApiError('corrupt_image', `image could not be drawn: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+}
+
 /** One inference on a generated image, so the first real request does not pay for lazy initialisation. */
 export async function warmUp(detector: Detector): Promise<void> {
   await detector.detect(await warmUpImage(), new Timings());

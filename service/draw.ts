@@ -32,7 +32,8 @@ function escapeXml(s: string): string {
 }
 
 export async function drawDetections(image: Buffer, detections: readonly Detection[], maxPixels: number): Promise<Buffer> {
-  const base = sharp(image, { limitInputPixels: maxPixels, autoOrient: true });
+  // Tolerate what libjpeg-turbo tolerated when the same image was decoded for the model (a corrupt Huffman code is a warning).
+  const base = sharp(image, { limitInputPixels: maxPixels, autoOrient: true, failOn: 'error' });
   const { autoOrient } = await base.metadata();
   const svg = Buffer.from(overlaySvg(autoOrient.width, autoOrient.height, detections));
   return base.composite([{ input: svg, top: 0, left: 0 }]).jpeg({ quality: 85 }).toBuffer();

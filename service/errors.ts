@@ -6,6 +6,7 @@
 
 export const ERRORS = {
   malformed_json: { status: 400, message: 'request body is not valid JSON' },
+  json_too_complex: { status: 400, message: 'JSON body is nested too deeply or has too many values' },
   invalid_request: { status: 400, message: 'request body is not a JSON object with "id" and "image"' },
   missing_field: { status: 400, message: 'a required field is missing or empty' },
   invalid_field: { status: 400, message: 'a field has the wrong type' },
@@ -36,7 +37,11 @@ export class ApiError extends Error {
   readonly retryAfterS: number | undefined;
 
   constructor(code: ErrorCode, message?: string, options: { retryAfterS?: number; cause?: unknown } = {}) {
+    // A client's mistake needs no stack trace, and capturing one through Express's stack costs more than answering it.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message ?? ERRORS[code].message, { cause: options.cause });
+    Error.stackTraceLimit = limit;
     this.name = 'ApiError';
     this.code = code;
     this.status = ERRORS[code].status;

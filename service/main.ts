@@ -4,16 +4,15 @@
  * SIGTERM/SIGINT → drain → exit. The only file that exits the process.
  */
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { pino } from 'pino';
 import sharp from 'sharp';
 import { createApp } from './app.js';
 import { readCpuLimit, readMemoryLimit } from '../lib/cgroup/own-limits.js';
-import { answerClientErrors } from './client-errors.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { loadDetector, warmUp } from './detector.js';
 import { loadPoseModel, warmUpPose } from './pose.js';
 import { poseTask } from './routes/pose.js';
+import { createHttpServer } from './server.js';
 import { drain } from './shutdown.js';
 
 /** The model files this configuration will load, by the variable that names them. */
@@ -66,24 +65,26 @@ const service = createApp({
   maxImagePixels: config.MAX_IMAGE_PIXELS,
   queueLength: config.QUEUE_LENGTH,
   maxQueuedBytes: config.MAX_QUEUED_BYTES,
+  queueTimeoutMs: config.QUEUE_TIMEOUT_MS,
   concurrency,
   logger,
   memoryHighWaterBytes,
   detection: config.TASK === 'detection',
 }, undefined, pose ? [pose] : []);
-const server = createServer(service.app);
-answerClientErrors(server, config.replica);
-// A client trickling its body would otherwise hold an admission slot for the default 5 minutes.
-server.requestTimeout = 60_000;
-server.headersTimeout = 20_000;
-server.keepAliveTimeout = 65_000;
+const server = createHttpServer(service, config.replica);
 
+let listening = false;
 server.on('error', (err) => {
-  logger.fatal({ err }, `cannot listen on port ${config.PORT}`);
-  exit(1);
+  if (!listening) {
+    logger.fatal({ err }, `cannot listen on port ${config.PORT}`);
+    exit(1);
+  }
+  // Once listening, an error here is a failed accept: that one connection is lost, the service goes on.
+  logger.warn({ err }, 'connection not accepted');
 });
 server.listen(config.PORT, () => {
-  logger.info({ port: config.PORT, task: config.TASK, pose: config.pose !== undefined, threads, concurrency, cpu, memoryLimit, memoryHighWaterBytes, queueLength: config.QUEUE_LENGTH }, 'listening');
+  listening = true;
+  logger.info({ port: config.PORT, task: config.TASK, pose: config.pose !== undefined, threads, concurrency, cpu, memoryLimit, memoryHighWaterBytes, queueLength: config.QUEUE_LENGTH, maxQueuedBytes: config.MAX_QUEUED_BYTES, queueTimeoutMs: config.QUEUE_TIMEOUT_MS }, 'listening');
 });
 
 let stopping = false;

@@ -23,6 +23,8 @@ export interface PoseModelInfo {
 export interface Metrics {
   registry: Registry;
   observeRequest(route: string, method: string, status: number, timings: Timings): void;
+  /** a POST refused with 503 overloaded by the fast path, `ms` after it arrived */
+  observeRefusal(route: string, ms: number): void;
   setModelInfo(info: ModelInfo): void;
   setPoseModelInfo(info: PoseModelInfo): void;
 }
@@ -82,8 +84,20 @@ export function createMetrics(gauges: { inFlight: () => number; queued: () => nu
     registers: [registry],
   });
 
+  // Label lookups hash the label set; a storm's refusals reuse the children.
+  const refusals = new Map<string, { count: ReturnType<typeof requests.labels>; time: ReturnType<typeof duration.labels> }>();
+
   return {
     registry,
+    observeRefusal(route, ms) {
+      let r = refusals.get(route);
+      if (r === undefined) {
+        r = { count: requests.labels(route, 'POST', '503'), time: duration.labels(route) };
+        refusals.set(route, r);
+      }
+      r.count.inc();
+      r.time.observe(ms / 1000);
+    },
     observeRequest(route, method, status, timings) {
       requests.inc({ route, method, status: String(status) });
       duration.observe({ route }, timings.totalMs() / 1000);

@@ -1,52 +1,9 @@
 /**
- * Back-pressure for any endpoint that does heavy work per request.
- *
- * Admission hands out tickets before the body is read, bounded both in count
- * (being processed + QUEUE_LENGTH waiting) and in declared body bytes, so a
- * burst of large uploads is refused with 503 instead of being buffered until
- * the pod is OOM-killed. Limiter then runs the admitted work a few at a time
- * in arrival order.
+ * Runs admitted work a few at a time in arrival order: the processing slots
+ * of every endpoint that does heavy work per request (admission.ts decides
+ * which requests get in at all), and the one-at-a-time lock around an ONNX
+ * session.
  */
-
-export interface Ticket {
-  readonly bytes: number;
-  /** idempotent */
-  release(): void;
-}
-
-export class Admission {
-  private count = 0;
-  private heldBytes = 0;
-
-  constructor(private readonly limits: { maxRequests: number; maxBytes: number }) {}
-
-  get admitted(): number {
-    return this.count;
-  }
-
-  get bytes(): number {
-    return this.heldBytes;
-  }
-
-  /** A ticket for a request whose body may be up to `bytes` long, or null when full. */
-  tryAdmit(bytes: number): Ticket | null {
-    if (this.count >= this.limits.maxRequests) return null;
-    // One request alone is always let through so a limit below the body size never starves the server.
-    if (this.count > 0 && this.heldBytes + bytes > this.limits.maxBytes) return null;
-    this.count += 1;
-    this.heldBytes += bytes;
-    let released = false;
-    return {
-      bytes,
-      release: () => {
-        if (released) return;
-        released = true;
-        this.count -= 1;
-        this.heldBytes -= bytes;
-      },
-    };
-  }
-}
 
 /** Runs at most `concurrency` tasks at once, the rest in FIFO order. */
 export class Limiter {

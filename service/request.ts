@@ -10,6 +10,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
+import { JSON_LIMITS, scanJson } from './json-scan.js';
 
 export interface ImageRequest {
   id: string;
@@ -59,6 +60,10 @@ export function parseImageRequest(body: unknown): ImageRequest {
 function objectOf(body: unknown): Record<string, unknown> | undefined {
   let value = body;
   if (typeof value === 'string') {
+    // The inner JSON gets the same structure limits as a body, before it is parsed.
+    if (scanJson(value) !== 'ok') {
+      throw new ApiError('json_too_complex', `the JSON inside the string is nested deeper than ${JSON_LIMITS.maxDepth} levels or has more than ${JSON_LIMITS.maxTokens} values`);
+    }
     try {
       value = JSON.parse(value);
     } catch {

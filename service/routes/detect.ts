@@ -4,7 +4,7 @@
  */
 import type { Router } from 'express';
 import type { Detection } from '../../model/families/types.js';
-import type { Detector } from '../detector.js';
+import { undrawable, type Detector } from '../detector.js';
 import { drawDetections } from '../draw.js';
 import { methodNotAllowed } from '../http-context.js';
 import { imageRoute, type ImageRouteContext } from '../image-route.js';
@@ -32,7 +32,7 @@ export function detectRoutes(router: Router, ctx: ImageRouteContext, detector: (
 
   router.post(DETECT_IMAGE_ROUTE, ...imageRoute(DETECT_IMAGE_ROUTE, ctx, async ({ id, image, timings }) => {
     const detections = await detector().detect(image, timings);
-    const drawn = await timings.time('postprocess', () => drawDetections(image, detections, maxPixels));
+    const drawn = await timings.time('postprocess', () => drawDetections(image, detections, maxPixels).catch(undrawable));
     return { id, image: drawn.toString('base64') };
   }));
   router.all(DETECT_IMAGE_ROUTE, methodNotAllowed(DETECT_IMAGE_ROUTE, ['POST']));

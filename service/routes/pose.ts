@@ -7,6 +7,7 @@
 import type { Router } from 'express';
 import { drawPose, toPoseResponse } from '../../model/pose/index.js';
 import type { ExtraTask } from '../app.js';
+import { undrawable } from '../detector.js';
 import { methodNotAllowed } from '../http-context.js';
 import { imageRoute, type ImageRouteContext } from '../image-route.js';
 import type { PoseModel } from '../pose.js';
@@ -22,7 +23,7 @@ export function poseRoutes(router: Router, ctx: ImageRouteContext, pose: () => P
   for (const route of POSE_IMAGE_ROUTES) {
     router.post(route, ...imageRoute(route, ctx, async ({ id, image, timings }) => {
       const result = await pose().estimate(image, timings);
-      const drawn = await timings.time('postprocess', () => drawPose(image, result));
+      const drawn = await timings.time('postprocess', () => drawPose(image, result).catch(undrawable));
       return { id, image: drawn.toString('base64') };
     }));
     router.all(route, methodNotAllowed(route, ['POST']));

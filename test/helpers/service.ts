@@ -4,7 +4,7 @@
  * stand in for a model (one finds a red square, one waits for a gate).
  */
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -13,7 +13,8 @@ import { pino, type Logger } from 'pino';
 import { FAMILIES } from '../../model/families/index.js';
 import type { ModelFamily, OutputTensor } from '../../model/families/types.js';
 import { createApp, type AppOptions, type ExtraTask, type Service } from '../../service/app.js';
-import { answerClientErrors } from '../../service/client-errors.js';
+import { createHttpServer } from '../../service/server.js';
+import { squareImage, toBase64 } from './service-images.js';
 import { createDetector, type DetectionSettings, type Detector } from '../../service/detector.js';
 import type { OnnxRunner } from '../../service/infer.js';
 
@@ -132,8 +133,7 @@ export async function startApp(detector: Detector | undefined, opts: Partial<App
     logger: log.logger,
     ...opts,
   }, detector, tasks);
-  const server = createServer(service.app);
-  answerClientErrors(server, 'test-replica');
+  const server = createHttpServer(service, 'test-replica');
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
   return {
@@ -146,6 +146,21 @@ export async function startApp(detector: Detector | undefined, opts: Partial<App
       server.close(() => r());
     }),
   };
+}
+
+/** Polls `cond` every 10 ms for up to 5 s: for states reached by other connections (queued, running, released). */
+export async function until(what: string, cond: () => boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (cond()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** A small valid request body with the given id (a grey image with one red square). */
+export async function squareRequest(id: string): Promise<string> {
+  const image = await squareImage({ width: 120, height: 90, square: { left: 10, top: 10, width: 30, height: 30 } });
+  return JSON.stringify({ id, image: toBase64(image) });
 }
 
 export function postJson(url: string, body: unknown, init: RequestInit = {}): Promise<Response> {

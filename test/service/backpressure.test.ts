@@ -6,8 +6,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
 import { drain } from '../../service/shutdown.js';
-import { gatedDetector, postJson, startApp, type Running } from '../helpers/service.js';
-import { squareImage, toBase64 } from '../helpers/service-images.js';
+import { gatedDetector, postJson, squareRequest, startApp, until, type Running } from '../helpers/service.js';
 
 let running: Running[] = [];
 afterEach(async () => {
@@ -15,31 +14,20 @@ afterEach(async () => {
   running = [];
 });
 
-async function until(what: string, cond: () => boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
-async function body(id: string): Promise<string> {
-  const image = await squareImage({ width: 120, height: 90, square: { left: 10, top: 10, width: 30, height: 30 } });
-  return JSON.stringify({ id, image: toBase64(image) });
-}
 
 test('queue full → 503 with Retry-After; the admitted requests all finish with 200', async () => {
   const gate = gatedDetector();
   const app = await startApp(gate.detector, { concurrency: 1, queueLength: 2, retryAfterS: 3 });
   running.push(app);
-  const admitted = ['q0', 'q1', 'q2'].map(async (id) => postJson(`${app.url}/api/object_detection`, await body(id)));
+  const admitted = ['q0', 'q1', 'q2'].map(async (id) => postJson(`${app.url}/api/object_detection`, await squareRequest(id)));
   await until('one running and two queued', () => gate.started() === 1 && app.service.admission.admitted === 3 && app.service.limiter.waiting === 2);
 
   const metrics = await (await fetch(`${app.url}/metrics`)).text();
   assert.match(metrics, /http_requests_in_flight 3/);
   assert.match(metrics, /http_requests_queued 2/);
 
-  const refused = await postJson(`${app.url}/api/object_detection`, await body('q3'));
+  const refused = await postJson(`${app.url}/api/object_detection`, await squareRequest('q3'));
   assert.equal(refused.status, 503);
   assert.equal(refused.headers.get('retry-after'), '3');
   assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'overloaded');
@@ -53,12 +41,12 @@ test('queue full → 503 with Retry-After; the admitted requests all finish with
 
 test('byte budget: a second large body is refused while the first is held', async () => {
   const gate = gatedDetector();
-  const first = await body('big-1');
+  const first = await squareRequest('big-1');
   const app = await startApp(gate.detector, { concurrency: 1, queueLength: 10, maxQueuedBytes: first.length + 100 });
   running.push(app);
   const pending = postJson(`${app.url}/api/object_detection`, first);
   await until('the first request to run', () => gate.started() === 1);
-  const refused = await postJson(`${app.url}/api/object_detection`, await body('big-2'));
+  const refused = await postJson(`${app.url}/api/object_detection`, await squareRequest('big-2'));
   assert.equal(refused.status, 503);
   gate.open();
   assert.equal((await pending).status, 200);
@@ -68,7 +56,7 @@ test('drain: new connections are refused, in-flight requests finish, drain repor
   const gate = gatedDetector();
   const app = await startApp(gate.detector, { concurrency: 1, queueLength: 4 });
   running.push(app);
-  const inFlight = ['d0', 'd1'].map(async (id) => postJson(`${app.url}/api/object_detection`, await body(id)));
+  const inFlight = ['d0', 'd1'].map(async (id) => postJson(`${app.url}/api/object_detection`, await squareRequest(id)));
   await until('both requests admitted', () => gate.started() === 1 && app.service.admission.admitted === 2);
 
   const drained = drain(app.server, 10_000, () => app.service.startDraining());
@@ -85,7 +73,7 @@ test('drain: a request still running when the grace period ends is cut off, and 
   const gate = gatedDetector();
   const app = await startApp(gate.detector, { concurrency: 1, queueLength: 1 });
   running.push(app);
-  const stuck = postJson(`${app.url}/api/object_detection`, await body('stuck'));
+  const stuck = postJson(`${app.url}/api/object_detection`, await squareRequest('stuck'));
   const stuckOutcome = stuck.then((r) => r.status, () => 'connection closed');
   await until('the request to run', () => gate.started() === 1);
   const result = await drain(app.server, 100, () => app.service.startDraining());
@@ -99,7 +87,7 @@ test('above the memory high-water mark new image requests get 503, probes still 
   gate.open();
   const app = await startApp(gate.detector, { memoryHighWaterBytes: 1 });
   running.push(app);
-  const res = await postJson(`${app.url}/api/object_detection`, await body('mem'));
+  const res = await postJson(`${app.url}/api/object_detection`, await squareRequest('mem'));
   assert.equal(res.status, 503);
   assert.equal(((await res.json()) as { error: { code: string } }).error.code, 'overloaded');
   assert.equal((await fetch(`${app.url}/healthz`)).status, 200);

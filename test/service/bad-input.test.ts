@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { expectError, registerBadInputSuite } from '../helpers/service-bad-input-suite.js';
+import { rawRequest } from '../helpers/service-raw.js';
 import { redSquareDetector, startApp, type Running } from '../helpers/service.js';
 import { squareImage } from '../helpers/service-images.js';
 
@@ -28,20 +28,20 @@ test('unknown route → 404; a known non-image route with the wrong method → 4
   await expectError(await fetch(`${app.url}/`), 404, 'not_found');
 });
 
-test('malformed HTTP and oversized headers get a JSON error with X-Served-By, not a bare reply', async () => {
-  const { port } = new URL(app.url);
-  const send = (raw: string): Promise<string> => new Promise((resolveReply, reject) => {
-    const socket = connect(Number(port), '127.0.0.1', () => socket.end(raw));
-    let reply = '';
-    socket.on('data', (d) => (reply += d.toString()));
-    socket.on('close', () => resolveReply(reply));
-    socket.on('error', reject);
-  });
-  const garbage = await send('THIS IS NOT HTTP\r\n\r\n');
-  assert.match(garbage, /^HTTP\/1\.1 400 /);
-  assert.match(garbage, /X-Served-By: test-replica/);
-  assert.equal(JSON.parse(garbage.slice(garbage.indexOf('\r\n\r\n') + 4)).error.code, 'bad_http');
-  const huge = await send(`GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
-  assert.match(huge, /^HTTP\/1\.1 431 /);
-  assert.match(huge, /"headers_too_large"/);
+test('malformed HTTP, oversized headers and an HTTP/1.1 request without Host get a JSON error with X-Served-By, not a bare reply', async () => {
+  const garbage = await rawRequest(app.url, 'THIS IS NOT HTTP\r\n\r\n');
+  assert.equal(garbage.status, 400);
+  assert.equal(garbage.headers['x-served-by'], 'test-replica');
+  assert.equal(JSON.parse(garbage.body).error.code, 'bad_http');
+  const huge = await rawRequest(app.url, `GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+  assert.equal(huge.status, 431);
+  assert.equal(JSON.parse(huge.body).error.code, 'headers_too_large');
+  for (const request of ['POST * HTTP/1.1\r\n\r\n', 'GET /healthz HTTP/1.1\r\n\r\n']) {
+    const noHost = await rawRequest(app.url, request);
+    assert.equal(noHost.status, 400, request);
+    assert.equal(noHost.headers['x-served-by'], 'test-replica');
+    assert.equal(noHost.headers.connection, 'close');
+    assert.match(JSON.parse(noHost.body).error.message, /without a Host header/);
+  }
+  assert.equal((await rawRequest(app.url, 'GET /healthz HTTP/1.0\r\n\r\n')).status, 200, 'HTTP/1.0 needs no Host');
 });

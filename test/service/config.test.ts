@@ -11,6 +11,15 @@ test('defaults fill an empty environment', () => {
   assert.ok(c.replica.length > 0);
 });
 
+test('admission defaults: 16 waiting, 64 MiB of body memory, 10 s queue-time limit', () => {
+  const c = loadConfig({});
+  assert.equal(c.QUEUE_LENGTH, 16);
+  assert.equal(c.MAX_QUEUED_BYTES, 64 * 1024 * 1024);
+  assert.equal(c.QUEUE_TIMEOUT_MS, 10_000);
+  assert.equal(loadConfig({ QUEUE_TIMEOUT_MS: '1500' }).QUEUE_TIMEOUT_MS, 1500);
+  assert.throws(() => loadConfig({ QUEUE_TIMEOUT_MS: '0' }), /QUEUE_TIMEOUT_MS/);
+});
+
 test('values are parsed from strings; empty strings count as unset; POD_NAME names the replica', () => {
   const c = loadConfig({ PORT: '9000', SCORE_THRESHOLD: '0.25', CLASS_WISE_NMS: 'false', QUEUE_LENGTH: '', POD_NAME: 'pod-7' });
   assert.equal(c.PORT, 9000);

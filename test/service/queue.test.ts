@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Admission, Limiter } from '../../service/queue.js';
+import { Admission } from '../../service/admission.js';
+import { Limiter } from '../../service/queue.js';
 
 test('admission refuses beyond the request count and gives the slot back on release', () => {
   const a = new Admission({ maxRequests: 2, maxBytes: 1e9 });
