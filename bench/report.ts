@@ -8,14 +8,14 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { figures } from '../reports/sections/replicas/charts.js';
-import { buildReportData } from '../reports/sections/replicas/data.js';
 import { renderHtml } from '../reports/html.js';
 import { renderReport } from '../reports/index.js';
-import { loadRun } from '../reports/run-files.js';
-import { observe } from '../reports/sections/replicas/observations.js';
 import { printPdf } from '../reports/pdf.js';
+import { loadRunFiles } from '../reports/run-files.js';
+import { replicasSection } from '../reports/sections/replicas/index.js';
+import type { SectionBody } from '../reports/sections/types.js';
 import { renderSvg } from '../reports/svg.js';
+import { WORDS } from '../reports/terms.js';
 import { buildView } from '../reports/view.js';
 
 const GOAL_MS = 5000;
@@ -41,23 +41,23 @@ try {
   await renderReport(dir);
 
   const samples: Record<string, number[]> = {
-    'baseline: empty page → PDF': [], 'load + validate run files': [], 'numbers + observations': [],
+    'baseline: empty page → PDF': [], 'load + validate run files': [], 'section: tables, observations, analysis': [],
     'figures → SVG (vega)': [], 'HTML (handlebars)': [], 'PDF (chromium)': [], 'total renderReport': [],
   };
   for (let i = 0; i < runs; i += 1) {
     samples['baseline: empty page → PDF']!.push(await time(() => printPdf(empty, join(tmp, 'empty.pdf'))));
-    let loaded!: ReturnType<typeof loadRun>;
-    samples['load + validate run files']!.push(await time(() => { loaded = loadRun(dir); }));
-    let data!: ReturnType<typeof buildReportData>;
-    let obs!: ReturnType<typeof observe>;
-    samples['numbers + observations']!.push(await time(() => { data = buildReportData(loaded.input); obs = observe(data, 'en'); }));
+    let files!: ReturnType<typeof loadRunFiles>;
+    samples['load + validate run files']!.push(await time(() => { files = loadRunFiles(dir); }));
+    let body!: SectionBody;
+    samples['section: tables, observations, analysis']!.push(await time(() => { body = replicasSection.build(files, 'en'); }));
     let svgs: { id: string; caption: string; svg: string }[] = [];
     samples['figures → SVG (vega)']!.push(await time(async () => {
-      svgs = await Promise.all(figures(data, 'en').map(async (f) => ({ id: f.id, caption: f.caption, svg: await renderSvg(f.spec) })));
+      const specs = body.blocks.flatMap((b) => ('figure' in b ? [b.figure] : []));
+      svgs = await Promise.all(specs.map(async (f) => ({ id: f.id, caption: f.caption, svg: await renderSvg(f.spec) })));
     }));
     const html = join(tmp, 'stage.html');
     samples['HTML (handlebars)']!.push(await time(() => {
-      const view = buildView({ data, input: loaded.input, observations: obs, figures: svgs, notes: null, notesFile: 'notes.md', configFields: {}, lang: 'en', format: 'A4' });
+      const view = buildView({ body, files, figures: svgs, notes: null, notesFile: 'notes.md', configFields: {}, lang: 'en', format: 'A4', generatedLabel: WORDS.en.generated });
       writeFileSync(html, renderHtml(view.context));
     }));
     samples['PDF (chromium)']!.push(await time(() => printPdf(html, join(tmp, 'stage.pdf'))));

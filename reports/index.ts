@@ -1,20 +1,20 @@
 /**
- * The report pipeline: load → numbers → observations → figures → notes →
- * HTML → PDF. `renderReport` is the one public verb (experiments/report.mjs
- * and run-all call it); the rest of reports/ is internal.
+ * The report pipeline: the run's files → the study's section (its tables,
+ * figures, observations, generated analysis) → notes → HTML → PDF.
+ * `renderReport` is the one public verb (experiments/report.mjs and the
+ * study command call it); the rest of reports/ is internal.
  */
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { z } from 'zod';
-import { figures } from './sections/replicas/charts.js';
-import { buildReportData, summaryMismatches } from './sections/replicas/data.js';
+import { StudyName } from '../experiments/plan/config.js';
 import { renderHtml } from './html.js';
-import { loadRun } from './run-files.js';
 import { HeaderSchema, notesSkeleton, parseNotes, type HeaderFields, type Notes } from './notes.js';
-import { observe } from './sections/replicas/observations.js';
 import { printPdf } from './pdf.js';
+import { loadRunFiles, RunFileError } from './run-files.js';
+import { REPORT_SECTIONS } from './sections/index.js';
 import { renderSvg } from './svg.js';
-import type { Lang } from './terms.js';
+import { WORDS, type Lang } from './terms.js';
 import { buildView, type PageFormat } from './view.js';
 
 export { RunFileError } from './run-files.js';
@@ -76,11 +76,15 @@ export async function renderReport(runDir: string, opts: ReportOptions = {}): Pr
   const log = opts.log ?? (() => {});
   const dir = resolve(runDir);
 
-  const { input, warnings } = loadRun(dir);
-  if (input.summaryRows) warnings.push(...summaryMismatches(input.results, input.summaryRows));
-  const data = buildReportData(input);
-  const observations = observe(data, lang);
-  const rendered = await Promise.all(figures(data, lang).map(async (fig) => ({ id: fig.id, caption: fig.caption, svg: await renderSvg(fig.spec) })));
+  const files = loadRunFiles(dir);
+  const warnings = files.warnings;
+  // runs made before studies existed are replica-count runs
+  const study = StudyName.safeParse(files.plan?.study ?? 'replicas');
+  if (!study.success) throw new RunFileError(join(dir, 'plan.json'), `study "${String(files.plan?.study)}" has no report section`);
+  const body = REPORT_SECTIONS[study.data].build(files, lang);
+  const rendered = await Promise.all(
+    body.blocks.flatMap((b) => ('figure' in b ? [b.figure] : [])).map(async (fig) => ({ id: fig.id, caption: fig.caption, svg: await renderSvg(fig.spec) })),
+  );
 
   const notesPath = resolve(opts.notes ?? join(dir, 'notes.md'));
   const notes = readNotes(notesPath, opts.notes !== undefined);
@@ -91,8 +95,8 @@ export async function renderReport(runDir: string, opts: ReportOptions = {}): Pr
   const inRun = relative(dir, notesPath);
   const notesFile = inRun.startsWith('..') ? notesPath : join('<run-dir>', inRun);
   const view = buildView({
-    data, input, observations, figures: rendered, notes, notesFile,
-    configFields: configFields(input.plan, warnings), lang, format,
+    body, files, figures: rendered, notes, notesFile,
+    configFields: configFields(files.plan, warnings), lang, format, generatedLabel: WORDS[lang].generated,
   });
   warnings.push(...view.warnings);
 

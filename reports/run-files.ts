@@ -1,14 +1,14 @@
 /**
- * Reads a run directory and validates every file the report shows. A
- * malformed file stops the report with an error naming the file and the
- * first offending fields; optional files that are absent become warnings.
+ * Reads what every study's run directory holds (plan, environment, the
+ * deployment manifest, replica logs) and gives sections one way to read
+ * their own files: validated, a malformed file stops the report with an
+ * error naming the file and the first offending fields; optional files that
+ * are absent become warnings.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
-import { Results, TrialResult } from '../experiments/record/schema.js';
-import { parseSummaryCsv, type ReplicaLogExcerpt, type RunInput } from './sections/replicas/data.js';
 
 /** How much of each replica's log the appendix shows. */
 const LOG_LINES = 3;
@@ -30,7 +30,7 @@ function issues(error: z.ZodError): string {
   return shown.join('; ') + more;
 }
 
-function readJson<T>(path: string, schema: z.ZodType<T>): T {
+export function readJson<T>(path: string, schema: z.ZodType<T>): T {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(path, 'utf8'));
@@ -50,14 +50,6 @@ function optionalJson(path: string, warnings: string[]): Record<string, unknown>
   return readJson(path, LooseObject);
 }
 
-function readTrials(dir: string): TrialResult[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => readJson(join(dir, f), TrialResult));
-}
-
 /**
  * Backends keep their state under `backend/` (local: deployment.json and
  * replicas/*.log; kubernetes: deployment.yaml and pods/*.log); a run directory
@@ -66,7 +58,7 @@ function readTrials(dir: string): TrialResult[] {
 const DEPLOYMENT_FILES = ['deployment.yaml', 'deployment.json', 'backend/deployment.yaml', 'backend/deployment.json'];
 const LOG_DIRS = ['replicas', 'backend/replicas', 'backend/pods'];
 
-function readDeployment(runDir: string, warnings: string[]): RunInput['deployment'] {
+function readDeployment(runDir: string, warnings: string[]): RunFiles['deployment'] {
   for (const file of DEPLOYMENT_FILES) {
     const path = join(runDir, file);
     if (!existsSync(path)) continue;
@@ -98,37 +90,30 @@ function readReplicaLogs(runDir: string): ReplicaLogExcerpt[] {
     });
 }
 
-export function loadRun(runDir: string): { input: RunInput; warnings: string[] } {
+export interface ReplicaLogExcerpt {
+  replica: string;
+  lines: string[];
+}
+
+/** What every run directory holds, whatever its study. */
+export interface RunFiles {
+  runDir: string;
+  plan: Record<string, unknown> | null;
+  environment: Record<string, unknown> | null;
+  deployment: { file: string; text: string } | null;
+  replicaLogs: ReplicaLogExcerpt[];
+  warnings: string[];
+}
+
+export function loadRunFiles(runDir: string): RunFiles {
   if (!existsSync(runDir) || !statSync(runDir).isDirectory()) throw new RunFileError(runDir, 'run directory not found');
   const warnings: string[] = [];
-  const resultsPath = join(runDir, 'experiment_results.json');
-  if (!existsSync(resultsPath)) throw new RunFileError(resultsPath, 'not found; is this a finished run directory?');
-  const results = readJson(resultsPath, Results);
-  if (results.cells.length === 0) throw new RunFileError(resultsPath, 'has no cells; nothing to report');
-  const trials = readTrials(join(runDir, 'trials'));
-  if (trials.length === 0) warnings.push('no trials/*.json; the latency-vs-users figure is omitted');
-  const csvPath = join(runDir, 'experiment_summary.csv');
-  let summaryRows: RunInput['summaryRows'] = null;
-  if (existsSync(csvPath)) {
-    try {
-      summaryRows = parseSummaryCsv(readFileSync(csvPath, 'utf8'));
-    } catch (err) {
-      throw new RunFileError(csvPath, (err as Error).message.replace(/^experiment_summary\.csv: /, ''));
-    }
-  } else {
-    warnings.push('experiment_summary.csv not found; the appendix cannot link it');
-  }
   return {
-    input: {
-      runDir,
-      results,
-      trials,
-      summaryRows,
-      plan: optionalJson(join(runDir, 'plan.json'), warnings),
-      environment: optionalJson(join(runDir, 'environment.json'), warnings),
-      deployment: readDeployment(runDir, warnings),
-      replicaLogs: readReplicaLogs(runDir),
-    },
+    runDir,
+    plan: optionalJson(join(runDir, 'plan.json'), warnings),
+    environment: optionalJson(join(runDir, 'environment.json'), warnings),
+    deployment: readDeployment(runDir, warnings),
+    replicaLogs: readReplicaLogs(runDir),
     warnings,
   };
 }

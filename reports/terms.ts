@@ -75,6 +75,7 @@ const en = {
   wordsOver: (n: number, limit: number) => `The report has ${n} words, ${n - limit} over the ${limit}-word limit.`,
   files: { results: 'all trials and cells, as recorded', summary: 'one row per pods × location cell' },
   logsNone: 'No per-replica logs were recorded in this run.',
+  generated: 'Generated from the measurements by CloudDetect; write your own analysis under "## Analysis" in the notes file to replace it.',
   na: '—',
   trials: (n: number) => `${n} trial${n === 1 ? '' : 's'}`,
 };
@@ -128,6 +129,7 @@ const zh: Words = {
   wordsOver: (n: number, limit: number) => `报告共 ${n} 字，超出 ${limit} 字限制 ${n - limit} 字。`,
   files: { results: '全部试验与组合的原始记录', summary: '每个 Pod 数 × 位置组合一行' },
   logsNone: '本次运行没有记录副本日志。',
+  generated: '由 CloudDetect 根据测量数据生成；在 notes 文件的 "## Analysis" 下撰写你自己的分析即可替换。',
   na: '—',
   trials: (n: number) => `${n} 次试验`,
 };

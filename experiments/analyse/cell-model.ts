@@ -56,6 +56,5 @@ export function modelInputs(plan: Plan, cell: PlannedCell, trials: readonly MaxU
 export function cellModel(plan: Plan, cell: PlannedCell, trials: readonly MaxUsersTrial[]): { input: ModelInput; answer: ModelAnswer } | null {
   const input = modelInputs(plan, cell, trials);
   if (!input) return null;
-  const measured = Math.max(0, ...trials.map((t) => t.maxUsers));
-  return { input, answer: capacityModel(input, Math.min(plan.config.search.upperBound, Math.max(100, 3 * measured))) };
+  return { input, answer: capacityModel(input, plan.config.search.upperBound) };
 }

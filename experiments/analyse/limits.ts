@@ -7,9 +7,10 @@
  * - network: the client path carried ≥ 80 % of its bandwidth, or requests
  *   timed out with no 503 while the replicas were below their quota
  *   (the time went somewhere outside them);
- * - host-cpu: the cell asks for more cores than the host has, and the
- *   replicas were not held back by their own quota (under half of their
- *   CFS periods throttled) while using most of the host;
+ * - host-cpu: the replicas were not held back by their own quota (under
+ *   half of their CFS periods throttled) while the host was: the cell asks
+ *   for more cores than the host has and the replicas used most of them, or
+ *   the host's CPU was ≥ 90 % busy (whatever else ran on it);
  * - replicas: their quota was saturated (half or more of their CFS periods
  *   throttled, or 90 % of their quota used) or their queues answered 503;
  * - timeout: anything else that timed out;
@@ -38,6 +39,7 @@ const LINK_SHARE = 0.8;
 const THROTTLED = 0.5;
 const QUOTA_USED = 0.9;
 const HOST_USED = 0.75;
+const HOST_BUSY = 0.9;
 
 /** The first level above the answer that failed: what the search ran into. */
 function failingAbove(t: MaxUsersTrial): Step | undefined {
@@ -72,8 +74,11 @@ export function limitOf(input: LimitInput): LimitFinding {
   if (timeouts > 0 && refused === 0 && belowQuota) {
     return { limitedBy: 'network', evidence: `${timeouts} requests timed out with no 503 while the replicas used ${coresUsed.toFixed(2)} of their ${quota.toFixed(2)} cores` };
   }
-  if (input.capacityBound && usages.length > 0 && throttled < THROTTLED && coresUsed >= HOST_USED * Math.min(quota, input.hostCores)) {
-    return { limitedBy: 'host-cpu', evidence: `the replicas used ${coresUsed.toFixed(2)} of the host's ${input.hostCores} cores and were throttled in only ${(throttled * 100).toFixed(0)} % of their CFS periods` };
+  const hostBusy = Math.max(0, ...usages.map((u) => u.hostBusyShare ?? 0));
+  const hostShort = (input.capacityBound && coresUsed >= HOST_USED * Math.min(quota, input.hostCores)) || hostBusy >= HOST_BUSY;
+  if (usages.length > 0 && throttled < THROTTLED && hostShort) {
+    const busy = hostBusy > 0 ? `, the host's CPU ${(hostBusy * 100).toFixed(0)} % busy` : '';
+    return { limitedBy: 'host-cpu', evidence: `the replicas used ${coresUsed.toFixed(2)} of the host's ${input.hostCores} cores${busy}, and were throttled in only ${(throttled * 100).toFixed(0)} % of their CFS periods` };
   }
   if (usages.length > 0 && (throttled >= THROTTLED || coresUsed >= QUOTA_USED * quota)) {
     return { limitedBy: 'replicas', evidence: `the replicas used ${coresUsed.toFixed(2)} of their ${quota.toFixed(2)}-core quota, throttled in ${(throttled * 100).toFixed(0)} % of their CFS periods${refused > 0 ? `, and refused ${refused} requests with 503` : ''}` };

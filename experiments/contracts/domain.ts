@@ -56,6 +56,8 @@ export const ReplicaUsage = z.object({
   throttledShare: z.number().min(0).max(1),
   oomKills: z.number().int().nonnegative(),
   restarts: z.number().int().nonnegative(),
+  /** share of the host's CPU that was busy (everything on it), when the backend reads the host */
+  hostBusyShare: z.number().min(0).max(1).optional(),
 });
 export type ReplicaUsage = z.infer<typeof ReplicaUsage>;
 

@@ -7,6 +7,7 @@
  * own options, typed and validated inside the module), then told per cell
  * which DeploymentSpec to run.
  */
+import type { HostCpu } from '../../lib/host-cpu.js';
 import type { LogFn } from '../../lib/log.js';
 import type { Location, ReplicaStats } from '../contracts/domain.js';
 import type { DeploymentSpec } from '../contracts/deployment.js';
@@ -50,6 +51,8 @@ export interface Backend {
   endpoint(location: Location): Promise<LocationEndpoint>;
   executor(location: Location): Promise<LoadExecutor>;
   replicaStats(): Promise<ReplicaStats[]>;
+  /** the CPU of the machine the replicas share, when they share one this process can read (local); null otherwise */
+  hostCpu(): Promise<HostCpu | null>;
   logs(): Promise<ReplicaLog[]>;
   /** remove everything this backend started; safe to call twice */
   down(): Promise<void>;

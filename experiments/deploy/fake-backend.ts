@@ -141,6 +141,8 @@ export async function createFakeBackend(ctx: BackendContext, fake: FakeBackendOp
     async replicaStats() {
       return running().replicas().map((r) => ({ name: r.name, ready: true, restarts: 0, oomKilled: 0 }));
     },
+    // the stand-in service runs in this process: the host's CPU is not the service's
+    hostCpu: async () => null,
     async logs() {
       return running().replicas().map((r) => ({ replica: r.name, lines: [`served ${r.served} requests`] }));
     },

@@ -5,7 +5,7 @@
  * (invalid).
  */
 import type { LogFn } from '../../lib/log.js';
-import type { ReplicaStats, Step } from '../contracts/domain.js';
+import type { Step } from '../contracts/domain.js';
 import type { Backend, LoadExecutor, LocationEndpoint } from '../deploy/backend.js';
 import type { StudyConfig } from '../plan/config.js';
 import type { Plan, PlannedTrial } from '../plan/plan.js';
@@ -15,7 +15,7 @@ import { jobProbe, type JobBase } from '../search/job-probe.js';
 import { objectiveMaxUsers } from '../search/objective.js';
 import type { SearchOutcome } from '../search/types.js';
 import { startHint } from './cell-trials.js';
-import { replicaUsage } from './replica-usage.js';
+import { readCounters, replicaUsage, type CounterRead } from './replica-usage.js';
 import { runSaturationPhase } from './saturation-phase.js';
 
 export interface TrialContext {
@@ -67,7 +67,7 @@ export async function runMaxUsersTrial(planned: PlannedTrial, attempt: number, c
     : undefined;
   if (saturation) ctx.log('saturation', { trial: planned.id, levels: saturation.levels.map((l) => ({ c: l.concurrency, x: Number(l.throughput.toFixed(2)), p50: l.latencyMs.p50 })), cpuPerRequestS: saturation.cpuPerRequestS });
   const rtts: number[] = saturation?.rttMs !== undefined ? [saturation.rttMs] : [];
-  let before: ReplicaStats[] = [];
+  let before: CounterRead = { replicas: [], host: null };
   let jobStarted = 0;
   const base = {
     task: config.task,
@@ -91,13 +91,13 @@ export async function runMaxUsersTrial(planned: PlannedTrial, attempt: number, c
       signal: ctx.signal,
       onJob: async (job) => {
         ctx.log('job.start', { trial: planned.id, levels: job.levels.length > 3 ? `${job.levels[0]}..${job.levels.at(-1)}` : job.levels });
-        before = await ctx.backend.replicaStats();
+        before = await readCounters(ctx.backend);
         jobStarted = performance.now();
       },
       onResult: async (result) => {
         if (result.rttMs !== undefined) rtts.push(result.rttMs);
         // one held level per job: the replicas' counters over the job are that level's
-        const usage = result.steps.length === 1 ? replicaUsage(before, await ctx.backend.replicaStats(), (performance.now() - jobStarted) / 1000) : undefined;
+        const usage = result.steps.length === 1 ? replicaUsage(before, await readCounters(ctx.backend), (performance.now() - jobStarted) / 1000) : undefined;
         for (const s of result.steps) {
           if (usage) s.replicaUsage = usage;
           ctx.log('level', levelSummary(planned.id, s));

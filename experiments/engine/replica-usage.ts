@@ -4,9 +4,24 @@
  * how a level's CPU use, throttling and OOM kills are measured, so the
  * analysis can say which limit a cell hit instead of guessing it.
  */
+import { busyShare, type HostCpu } from '../../lib/host-cpu.js';
 import type { ReplicaStats, ReplicaUsage } from '../contracts/domain.js';
+import type { Backend } from '../deploy/backend.js';
 
-export function replicaUsage(before: readonly ReplicaStats[], after: readonly ReplicaStats[], seconds: number): ReplicaUsage | undefined {
+/** The backend's two counter reads around a level. */
+export interface CounterRead {
+  replicas: readonly ReplicaStats[];
+  host: HostCpu | null;
+}
+
+export async function readCounters(backend: Pick<Backend, 'replicaStats' | 'hostCpu'>): Promise<CounterRead> {
+  const [replicas, host] = await Promise.all([backend.replicaStats(), backend.hostCpu()]);
+  return { replicas, host };
+}
+
+export function replicaUsage(start: CounterRead, end: CounterRead, seconds: number): ReplicaUsage | undefined {
+  const before = start.replicas;
+  const after = end.replicas;
   const earlier = new Map(before.map((r) => [r.name, r]));
   const pairs = after.flatMap((a) => {
     const b = earlier.get(a.name);
@@ -24,5 +39,6 @@ export function replicaUsage(before: readonly ReplicaStats[], after: readonly Re
     throttledShare: periods > 0 ? Math.min(1, throttled / periods) : 0,
     oomKills: sum((b, a) => a.oomKilled - b.oomKilled),
     restarts: sum((b, a) => a.restarts - b.restarts),
+    ...(start.host && end.host ? { hostBusyShare: busyShare(start.host, end.host) } : {}),
   };
 }

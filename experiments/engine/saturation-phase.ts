@@ -10,7 +10,7 @@ import type { StudyConfig } from '../plan/config.js';
 import type { SaturationJob } from '../load/protocol/schema.js';
 import type { Backend, LoadExecutor } from '../deploy/backend.js';
 import type { SaturationPhase } from '../record/schema.js';
-import { replicaUsage } from './replica-usage.js';
+import { readCounters, replicaUsage } from './replica-usage.js';
 
 /** The levels: as configured, else 1, 2 and 4 connections per replica. */
 export function saturationConcurrencies(config: StudyConfig, replicas: number): number[] {
@@ -45,10 +45,10 @@ export async function runSaturationPhase(o: {
   signal: AbortSignal;
 }): Promise<SaturationPhase> {
   const job = saturationJob(o.config, o.cell, o.url, o.imagesDir, o.seed);
-  const before = await o.backend.replicaStats();
+  const before = await readCounters(o.backend);
   const started = performance.now();
   const result = await o.executor.run(job, o.signal);
-  const usage = replicaUsage(before, await o.backend.replicaStats(), (performance.now() - started) / 1000);
+  const usage = replicaUsage(before, await readCounters(o.backend), (performance.now() - started) / 1000);
   // what the replicas had accepted when the connections closed is still being served: the search's first
   // level must not meet it (it would take its 503s for its own)
   const slowest = Math.max(0, ...result.levels.map((l) => l.latencyMs.max));

@@ -50,6 +50,13 @@ test('the host: more cores asked than there are, replicas not throttled, the hos
   assert.match(found.evidence, /1\.70 of the host's 2 cores/);
 });
 
+test('the host: a cell that fits, on a host that other work kept ≥ 90 % busy, replicas below their quota', () => {
+  const busy = { ...usage(0.6, 0.1, 2), hostBusyShare: 0.97 };
+  const found = limitOf(base([trial({ replicas: 2, above: failing(90, { status: 1 }, { replicaUsage: busy }) })], { replicas: 2 }));
+  assert.equal(found.limitedBy, 'host-cpu');
+  assert.match(found.evidence, /97 % busy/);
+});
+
 test('the replicas: their quota saturated, or their queues answered 503', () => {
   assert.equal(limitOf(base([trial({ above: failing(45, { status: 2 }, { replicaUsage: usage(4.6, 0.6) }) })])).limitedBy, 'replicas');
   assert.equal(limitOf(base([trial({ above: failing(45, { status: 2 }) })])).limitedBy, 'replicas', '503s alone name the replicas');

@@ -5,7 +5,7 @@ import { summaryCsv } from '../../experiments/analyse/csv.js';
 import { loadFixtureRun } from '../fixtures/make-run-fixture.js';
 
 function input(run = loadFixtureRun()): RunInput {
-  return { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: run.plan, environment: run.environment, deployment: null, replicaLogs: [] };
+  return { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: run.plan, environment: run.environment, deployment: null, replicaLogs: [], warnings: [] };
 }
 
 test('Table 1 grid always lists 1, 2, 4, 8 pods and leaves unmeasured cells empty', () => {

@@ -3,7 +3,14 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, test } from 'node:test';
-import { loadRun, RunFileError } from '../../reports/run-files.js';
+import { loadRunFiles, RunFileError } from '../../reports/run-files.js';
+import { loadReplicasRun } from '../../reports/sections/replicas/load.js';
+
+/** The shared run files and the replicas study's own, as the report reads them. */
+function loadRun(dir: string) {
+  const files = loadRunFiles(dir);
+  return { input: loadReplicasRun(files), warnings: files.warnings };
+}
 import { loadFixtureRun, writeRun } from '../fixtures/make-run-fixture.js';
 
 let dir: string;

@@ -5,21 +5,48 @@ import { observe } from '../../reports/sections/replicas/observations.js';
 import { loadFixtureRun, type FixtureRun } from '../fixtures/make-run-fixture.js';
 
 function obs(run: FixtureRun, lang: 'en' | 'zh' = 'en') {
-  const input: RunInput = { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: null, environment: null, deployment: null, replicaLogs: [] };
+  const input: RunInput = { runDir: '/tmp/x', results: run.results, trials: run.trials, summaryRows: null, plan: null, environment: null, deployment: null, replicaLogs: [], warnings: [] };
   return observe(buildReportData(input), lang);
 }
 
-function setUsers(run: FixtureRun, pods: number, location: 'cluster' | 'remote', mean: number, sd = 0) {
+function setUsers(run: FixtureRun, pods: number, location: 'cluster' | 'remote', mean: number, sd: number | null = null) {
   const cell = run.results.cells.find((c) => c.replicas === pods && c.location === location)!;
   cell.maxUsers = { ...cell.maxUsers, mean, sd };
 }
 
-test('scaling efficiency is the 1→8 speed-up divided by 8', () => {
+test('scaling states the speed-up against the pods and the limit at the last pod count, never "ideal"', () => {
   const run = loadFixtureRun();
-  setUsers(run, 1, 'cluster', 5);
-  setUsers(run, 8, 'cluster', 30);
-  const text = obs(run).find((o) => o.kind === 'scaling' && o.text.startsWith('Master node'))!.text;
-  assert.match(text, /from 5\.0 with 1 pod to 30\.0 with 8 pods, a 6\.00× increase, or 75% of ideal/);
+  setUsers(run, 1, 'cluster', 5, 1);
+  setUsers(run, 8, 'cluster', 30, 2);
+  const eight = run.results.cells.find((c) => c.replicas === 8 && c.location === 'cluster')!;
+  eight.limitedBy = 'host-cpu';
+  const all = obs(run);
+  const text = all.find((o) => o.kind === 'scaling' && o.text.startsWith('Master node'))!.text;
+  assert.match(text, /from 5\.0 with 1 pod to 30\.0 with 8 pods \(6\.00× for 8\.00× the pods\), limited at 8 pods by the host CPU/);
+  assert.ok(!all.some((o) => /ideal/.test(o.text)));
+});
+
+test('more than linear scaling is never presented as the pods\': the measured limit that explains it is named', () => {
+  const run = loadFixtureRun();
+  setUsers(run, 1, 'remote', 48, 1);
+  setUsers(run, 8, 'remote', 672, 5);
+  const eight = run.results.cells.find((c) => c.replicas === 8 && c.location === 'remote')!;
+  Object.assign(eight, { limitedBy: 'network', limitEvidence: 'the client path carried 85.0 of its 100.0 Mbit/s' });
+  const all = obs(run);
+  assert.match(all.find((o) => o.kind === 'superlinear')!.text, /Remote client: that is more than linear in pods.*at 8 pods the client path carried 85\.0 of its 100\.0 Mbit\/s, so the figure measures that limit, not the pods/);
+  assert.match(all.find((o) => o.kind === 'remote-above')!.text, /At 8 pods the Remote client held more users \(672\.0\) than the Master node .*waited in the network link/);
+});
+
+test('every cell where the model and the measurement differ by more than 20 % gets a sentence naming the measured limit', () => {
+  const run = loadFixtureRun();
+  for (const c of run.results.cells) if (c.model) c.model.predictedMaxUsers = Math.round(c.maxUsers.mean);
+  const one = run.results.cells.find((c) => c.replicas === 1 && c.location === 'cluster')!;
+  one.model!.predictedMaxUsers = Math.round(one.maxUsers.mean * 1.5);
+  const model = obs(run).filter((o) => o.kind === 'model');
+  const modelled = run.results.cells.filter((c) => c.model && c.maxUsers.n > 0).length;
+  assert.match(model[0]!.text, new RegExp(`within 20 % of the measured max users in ${modelled - 1} of ${modelled} cells`));
+  assert.equal(model.length, 2);
+  assert.match(model[1]!.text, /1 pod at the Master node: the model predicts \d+ users against \d+ measured \(\+50 %\); the measured limit is/);
 });
 
 test('the location gap says which location sustained fewer users, from the numbers', () => {
@@ -52,7 +79,8 @@ test('searches ended by the latency objective are counted and named; otherwise a
 test('capacity-bound cells and invalid trials are stated only when present', () => {
   const run = loadFixtureRun();
   assert.equal(obs(run).some((o) => o.kind === 'capacity'), run.results.cells.some((c) => c.capacityBound));
-  assert.ok(!obs(run).some((o) => o.kind === 'invalid'), 'the real run had no invalid trial');
+  run.trials = run.trials.filter((t) => t.valid);
+  assert.ok(!obs(run).some((o) => o.kind === 'invalid'), 'only valid trials: nothing to say');
   Object.assign(run.trials[0]!, { valid: false, invalidReason: 'load generator CPU above 0.9 of a core' });
   run.results.cells[0]!.capacityBound = true;
   assert.ok(obs(run).some((o) => o.kind === 'capacity'));
@@ -64,9 +92,9 @@ test('capacity-bound cells and invalid trials are stated only when present', () 
 
 test('Chinese observations carry the same numbers', () => {
   const run = loadFixtureRun();
-  setUsers(run, 1, 'cluster', 5);
-  setUsers(run, 8, 'cluster', 30);
-  assert.match(obs(run, 'zh').find((o) => o.kind === 'scaling')!.text, /主节点：最大用户数从 1 个 Pod 时的 5\.0 增至 8 个 Pod 时的 30\.0，提升 6\.00×，为理想线性扩展的 75%/);
+  setUsers(run, 1, 'cluster', 5, 1);
+  setUsers(run, 8, 'cluster', 30, 2);
+  assert.match(obs(run, 'zh').find((o) => o.kind === 'scaling')!.text, /主节点：最大用户数从 1 个 Pod 的 5\.0 增至 8 个 Pod 的 30\.0（Pod 增加 8\.00×，用户增加 6\.00×）/);
 });
 
 test('replica restarts and OOM kills are summed per cell from the trials; none is stated as none', () => {

@@ -159,6 +159,11 @@ class KubernetesBackend implements Backend {
     return samples;
   }
 
+  /** The pods run on the cluster's nodes, whose CPU this process does not read. */
+  async hostCpu(): Promise<null> {
+    return null;
+  }
+
   /** Each pod's whole log is saved under stateDir/pods (the load-balancing evidence); the last lines are returned. */
   async logs(): Promise<ReplicaLog[]> {
     const pods = await this.api.listPods(detectorSelector(this.options.runId));

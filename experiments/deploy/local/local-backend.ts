@@ -8,6 +8,7 @@ import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { probeCgroups, type CgroupHost } from '../../../lib/cgroup/group.js';
+import { readHostCpu, type HostCpu } from '../../../lib/host-cpu.js';
 import { REPO_ROOT } from '../../../lib/repo-root.js';
 import type { Location, ReplicaStats } from '../../contracts/domain.js';
 import type { BalancerPolicy, DeploymentSpec } from '../../contracts/deployment.js';
@@ -135,6 +136,11 @@ export class LocalBackend implements Backend {
 
   replicaStats(): Promise<ReplicaStats[]> {
     return this.replicas.stats();
+  }
+
+  /** The replicas, the balancer and the generators all run on this machine. */
+  hostCpu(): Promise<HostCpu | null> {
+    return readHostCpu();
   }
 
   logs(): Promise<ReplicaLog[]> {

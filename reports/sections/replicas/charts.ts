@@ -7,9 +7,10 @@ import type { TopLevelSpec } from 'vega-lite';
 import type { Location } from '../../../experiments/contracts/domain.js';
 import { cellAt, type ReportData } from './data.js';
 import { WORDS, type Lang } from '../../terms.js';
+import { REPLICA_WORDS } from './terms.js';
 
 export interface Figure {
-  id: 'scaling' | 'latency' | 'balance';
+  id: 'scaling' | 'latency' | 'saturation' | 'balance';
   caption: string;
   spec: TopLevelSpec;
 }
@@ -31,6 +32,7 @@ function config(lang: Lang): TopLevelSpec['config'] {
   };
 }
 
+/** Measured max users (points, ± sd) and the capacity model (lines), plus the model's what-if at 16 and 32 pods. */
 function scaling(data: ReportData, lang: Lang): TopLevelSpec {
   const w = WORDS[lang];
   const rows = data.locations.flatMap((loc: Location) => data.pods.flatMap((pods) => {
@@ -39,23 +41,49 @@ function scaling(data: ReportData, lang: Lang): TopLevelSpec {
     const { mean, sd } = cell.maxUsers;
     return [{ location: w.locations[loc], pods, mean, lo: Math.max(0, mean - (sd ?? 0)), hi: mean + (sd ?? 0) }];
   }));
-  const ideal = data.locations.flatMap((loc) => {
-    const base = data.pods.map((p) => cellAt(data, p, loc)).find((c) => c !== null && c.maxUsers.n > 0);
-    if (!base) return [];
-    return data.pods.map((pods) => ({ location: w.locations[loc], pods, ideal: (base.maxUsers.mean * pods) / base.replicas }));
-  });
-  const x = { field: 'pods', type: 'quantitative' as const, title: w.axes.pods, scale: { type: 'log' as const, base: 2 }, axis: { values: data.pods, format: 'd' } };
+  const model = data.locations.flatMap((loc) => data.pods.flatMap((pods) => {
+    const predicted = cellAt(data, pods, loc)?.model?.predictedMaxUsers;
+    return predicted === null || predicted === undefined ? [] : [{ location: w.locations[loc], pods, predicted }];
+  }));
+  const whatIf = data.whatIf.flatMap((p) => (p.predictedMaxUsers === null ? [] : [{ location: w.locations[p.location], pods: p.replicas, predicted: p.predictedMaxUsers }]));
+  const allPods = [...new Set([...data.pods, ...whatIf.map((p) => p.pods)])].sort((a, b) => a - b);
+  const x = { field: 'pods', type: 'quantitative' as const, title: w.axes.pods, scale: { type: 'log' as const, base: 2 }, axis: { values: allPods, format: 'd' } };
   const color = { field: 'location', type: 'nominal' as const, title: null, legend: { orient: 'top-left' as const, fillColor: 'white', padding: 4 } };
+  const y = { type: 'quantitative' as const, title: w.axes.maxUsers, scale: { type: 'log' as const } };
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     width: WIDTH - 40,
-    height: 190,
+    height: 200,
     config: config(lang),
     layer: [
-      { data: { values: ideal }, mark: { type: 'line', strokeDash: [5, 4], strokeWidth: 1.2 }, encoding: { x, y: { field: 'ideal', type: 'quantitative' }, color } },
-      { data: { values: rows }, mark: { type: 'errorbar', ticks: { size: 8 } }, encoding: { x, y: { field: 'lo', type: 'quantitative', title: w.axes.maxUsers }, y2: { field: 'hi' }, color } },
-      { data: { values: rows }, mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 1.6 }, encoding: { x, y: { field: 'mean', type: 'quantitative', title: w.axes.maxUsers }, color } },
+      { data: { values: model }, mark: { type: 'line', strokeDash: [5, 4], strokeWidth: 1.2 }, encoding: { x, y: { ...y, field: 'predicted' }, color } },
+      { data: { values: whatIf }, mark: { type: 'point', shape: 'diamond', filled: false, size: 60 }, encoding: { x, y: { ...y, field: 'predicted' }, color } },
+      { data: { values: rows }, mark: { type: 'errorbar', ticks: { size: 8 } }, encoding: { x, y: { ...y, field: 'lo' }, y2: { field: 'hi' }, color } },
+      { data: { values: rows }, mark: { type: 'point', filled: true, size: 50 }, encoding: { x, y: { ...y, field: 'mean' }, color } },
     ],
+  };
+}
+
+/** Throughput against connections in the saturation phase, one line per cell. */
+function saturation(data: ReportData, lang: Lang): TopLevelSpec {
+  const w = WORDS[lang];
+  const rw = REPLICA_WORDS[lang];
+  const values = data.grid.flat().flatMap((c) => (c?.saturation ? c.saturation.levels.map((l) => ({ cell: rw.cell(c.replicas, w.locations[c.location]), pods: c.replicas, location: w.locations[c.location], connections: l.concurrency, throughput: l.throughput })) : []));
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    config: config(lang),
+    data: { values },
+    facet: { column: { field: 'location', type: 'nominal', title: null, sort: data.locations.map((l) => w.locations[l]) } },
+    spec: {
+      width: WIDTH / 2 - 50,
+      height: 170,
+      mark: { type: 'line', point: { filled: true, size: 25 }, strokeWidth: 1.4 },
+      encoding: {
+        x: { field: 'connections', type: 'quantitative', title: rw.axes.connections, scale: { type: 'log', base: 2 } },
+        y: { field: 'throughput', type: 'quantitative', title: rw.axes.throughput },
+        color: { field: 'pods', type: 'ordinal', title: w.axes.pods, scale: { range: PALETTE }, legend: { orient: 'right' } },
+      },
+    },
   };
 }
 
@@ -123,8 +151,9 @@ function balance(data: ReportData, lang: Lang): TopLevelSpec {
 
 export function figures(data: ReportData, lang: Lang): Figure[] {
   const caps = WORDS[lang].figures;
-  const out: Figure[] = [{ id: 'scaling', caption: caps.scaling, spec: scaling(data, lang) }];
+  const out: Figure[] = [{ id: 'scaling', caption: REPLICA_WORDS[lang].figures.scaling, spec: scaling(data, lang) }];
   if (data.curves.length > 0) out.push({ id: 'latency', caption: caps.latency, spec: latency(data, lang) });
+  if (data.grid.flat().some((c) => c?.saturation)) out.push({ id: 'saturation', caption: REPLICA_WORDS[lang].figures.saturation, spec: saturation(data, lang) });
   if (data.balance.length > 0) out.push({ id: 'balance', caption: caps.balance, spec: balance(data, lang) });
   return out;
 }

@@ -5,26 +5,17 @@
 import type { Cell, Results, TrialResult } from '../../../experiments/record/schema.js';
 import type { Location } from '../../../experiments/contracts/domain.js';
 import { SUMMARY_CSV_COLUMNS } from '../../../experiments/record/schema.js';
+import type { RunFiles } from '../../run-files.js';
 
 /** The pod counts the assignment's Table 1 always lists, measured or not. */
 export const ASSIGNMENT_PODS = [1, 2, 4, 8] as const;
 export const LOCATIONS: readonly Location[] = ['cluster', 'remote'];
 
-export interface ReplicaLogExcerpt {
-  replica: string;
-  lines: string[];
-}
-
-/** A run directory after validation (see reports/load.ts). */
-export interface RunInput {
-  runDir: string;
+/** A replicas-study run directory after validation (load.ts). */
+export interface RunInput extends RunFiles {
   results: Results;
   trials: TrialResult[];
   summaryRows: Record<string, string>[] | null;
-  plan: Record<string, unknown> | null;
-  environment: Record<string, unknown> | null;
-  deployment: { file: string; text: string } | null;
-  replicaLogs: ReplicaLogExcerpt[];
 }
 
 export interface CurvePoint {
@@ -54,6 +45,8 @@ export interface ReportData {
   /** replica restarts and OOM kills over all trials, per cell that had any */
   replicaTrouble: { location: Location; replicas: number; restarts: number; oomKilled: number }[];
   trialsPerCell: number[];
+  /** model output only: more pods if the host were not the limit */
+  whatIf: Results['whatIf'];
 }
 
 export function cellAt(data: ReportData, pods: number, location: Location): Cell | null {
@@ -122,6 +115,7 @@ export function buildReportData(input: RunInput): ReportData {
     },
     trialsPerCell,
     replicaTrouble: replicaTrouble(trials),
+    whatIf: results.whatIf,
   };
 }
 

@@ -1,23 +1,24 @@
 /**
- * Factual sentences computed from the numbers: scaling efficiency, the gap
- * between client locations, the most variable cell, what decided each
- * search, load balance. Pure. Every sentence states a measured quantity and
- * nothing about why; the why is the author's section.
+ * Factual sentences computed from the numbers: scaling and the limit that
+ * set each cell, the capacity model against the measurement, the answer
+ * within the latency objective, the gap between client locations, the most
+ * variable cell, what decided each search, load balance. Pure. A sentence
+ * names a cause only when a measured counter shows it (analyse/limits.ts):
+ * scaling past the pods is never presented as the pods'.
  */
 import type { Cell } from '../../../experiments/record/schema.js';
 import type { Location } from '../../../experiments/contracts/domain.js';
 import { cellAt, type ReportData } from './data.js';
 import * as f from '../../format.js';
 import { WORDS, type Lang } from '../../terms.js';
+import { REPLICA_WORDS } from './terms.js';
 
 export interface Observation {
-  kind: 'scaling' | 'throughput' | 'gap' | 'variability' | 'decided' | 'capacity' | 'invalid' | 'balance' | 'replicas';
+  kind: 'scaling' | 'superlinear' | 'throughput' | 'gap' | 'remote-above' | 'limits' | 'model' | 'objective' | 'variability' | 'decided' | 'capacity' | 'invalid' | 'balance' | 'replicas';
   text: string;
 }
 
 const en = {
-  scaling: (loc: string, lo: number, a: number, hi: number, b: number, speedup: number, eff: number) =>
-    `${loc}: max users went from ${f.users(a)} with ${lo} pod${lo > 1 ? 's' : ''} to ${f.users(b)} with ${hi} pods, a ${f.ratio(speedup)} increase, or ${f.pct(eff, 0)} of ideal linear scaling.`,
   throughput: (loc: string, lo: number, hi: number, du: number, dq: number, qa: number, qb: number, ma: number, mb: number) =>
     `${loc}: from ${lo} to ${hi} pods, max users rose ${f.pct(du, 0)} while throughput at max users rose ${f.pct(dq, 0)} (${f.qps(qa)} → ${f.qps(qb)} requests/s) and the mean response time went from ${f.ms(ma)} to ${f.ms(mb)} ms.`,
   gap: (near: string, far: string, du: number, rel: number, dms: number, k: number) =>
@@ -27,7 +28,7 @@ const en = {
   allFailure: (n: number) => `All ${n} valid searches ended at the first failed request.`,
   decided: (what: string, k: number, n: number, cells: string) => `In ${k} of ${n} valid trials the search was ended by ${what} rather than a failed request (${cells}).`,
   decidedWhat: { 'latency-objective': 'the latency objective', 'upper-bound': 'the upper bound of the search' } as Record<string, string>,
-  capacity: (cells: string) => `Results for ${cells} were capacity-bound: the host, not the pods, set the limit, so they understate what the pods could do on a larger cluster.`,
+  capacity: (cells: string) => `${cells} asked for more CPU than the host has: whatever limited them, the host was shared, so they understate what as many pods would do on a larger cluster.`,
   invalid: (k: number, reasons: string) => `${k} trial${k > 1 ? 's were' : ' was'} discarded as invalid (${reasons}).`,
   balance: (loc: string, pods: number, lo: number, hi: number, ideal: number) =>
     `At ${pods} pods from the ${loc}, replicas served between ${f.pct(lo)} and ${f.pct(hi)} of requests (an even split is ${f.pct(ideal)}).`,
@@ -41,8 +42,6 @@ const en = {
 type Phrases = typeof en;
 
 const zh: Phrases = {
-  scaling: (loc: string, lo: number, a: number, hi: number, b: number, speedup: number, eff: number) =>
-    `${loc}：最大用户数从 ${lo} 个 Pod 时的 ${f.users(a)} 增至 ${hi} 个 Pod 时的 ${f.users(b)}，提升 ${f.ratio(speedup)}，为理想线性扩展的 ${f.pct(eff, 0)}。`,
   throughput: (loc: string, lo: number, hi: number, du: number, dq: number, qa: number, qb: number, ma: number, mb: number) =>
     `${loc}：从 ${lo} 个 Pod 到 ${hi} 个 Pod，最大用户数增加 ${f.pct(du, 0)}，而最大用户数下的吞吐量只增加 ${f.pct(dq, 0)}（${f.qps(qa)} → ${f.qps(qb)} 请求/秒），平均响应时间从 ${f.ms(ma)} ms 变为 ${f.ms(mb)} ms。`,
   gap: (near: string, far: string, du: number, rel: number, dms: number, k: number) =>
@@ -52,7 +51,7 @@ const zh: Phrases = {
   allFailure: (n: number) => `全部 ${n} 次有效搜索均在出现第一个失败请求时结束。`,
   decided: (what: string, k: number, n: number, cells: string) => `${n} 次有效试验中有 ${k} 次由${what}而非失败请求结束搜索（${cells}）。`,
   decidedWhat: { 'latency-objective': '延迟目标', 'upper-bound': '搜索上限' } as Record<string, string>,
-  capacity: (cells: string) => `${cells} 的结果受容量限制：限制来自主机而非 Pod，因此低估了 Pod 在更大集群上的能力。`,
+  capacity: (cells: string) => `${cells} 请求的 CPU 超过主机所有：无论受何限制，主机都是共享的，因此低估了同样多的 Pod 在更大集群上的能力。`,
   invalid: (k: number, reasons: string) => `${k} 次试验被判定无效并排除（${reasons}）。`,
   balance: (loc: string, pods: number, lo: number, hi: number, ideal: number) =>
     `${loc}在 ${pods} 个 Pod 时，各副本处理的请求占比在 ${f.pct(lo)} 到 ${f.pct(hi)} 之间（均匀分配为 ${f.pct(ideal)}）。`,
@@ -69,14 +68,62 @@ function measured(data: ReportData): Cell[] {
   return data.grid.flat().filter((c): c is Cell => c !== null && c.maxUsers.n > 0);
 }
 
-function scaling(data: ReportData, p: Phrases, loc: Location, name: string): Observation | null {
+const usersOf = (c: Cell) => (c.maxUsers.sd === null ? String(c.maxUsers.mean) : f.users(c.maxUsers.mean));
+
+/** First to last pod count at one location, the limit at the last, and why when it is more than linear. */
+function scaling(data: ReportData, lang: Lang, loc: Location, name: string): Observation[] {
+  const rw = REPLICA_WORDS[lang];
   const cells = data.pods.map((pods) => cellAt(data, pods, loc)).filter((c): c is Cell => c !== null && c.maxUsers.n > 0);
   const first = cells[0];
   const last = cells.at(-1);
-  if (!first || !last || first === last || first.maxUsers.mean <= 0) return null;
+  if (!first || !last || first === last || first.maxUsers.mean <= 0) return [];
   const speedup = last.maxUsers.mean / first.maxUsers.mean;
-  const eff = speedup / (last.replicas / first.replicas);
-  return { kind: 'scaling', text: p.scaling(name, first.replicas, first.maxUsers.mean, last.replicas, last.maxUsers.mean, speedup, eff) };
+  const out: Observation[] = [{ kind: 'scaling', text: rw.scaling(name, first.replicas, usersOf(first), last.replicas, usersOf(last), speedup, rw.limit[last.limitedBy]) }];
+  if (speedup > (last.replicas / first.replicas) * 1.05) out.push({ kind: 'superlinear', text: rw.superlinear(name, last.replicas, last.limitEvidence) });
+  return out;
+}
+
+function limits(cells: Cell[], lang: Lang): Observation | null {
+  const rw = REPLICA_WORDS[lang];
+  const names = WORDS[lang].locations;
+  if (cells.length === 0) return null;
+  return { kind: 'limits', text: rw.limits(cells.map((c) => `${rw.cell(c.replicas, names[c.location])}: ${rw.limit[c.limitedBy]} (${c.limitEvidence})`).join('; ')) };
+}
+
+const MODEL_TOLERANCE = 0.2;
+
+/** Every cell where model and measurement differ by more than 20 %, with the measured limit; else one line saying they agree. */
+function model(cells: Cell[], lang: Lang): Observation[] {
+  const rw = REPLICA_WORDS[lang];
+  const names = WORDS[lang].locations;
+  const modelled = cells.filter((c) => c.model?.predictedMaxUsers !== null && c.model?.predictedMaxUsers !== undefined && c.maxUsers.mean > 0);
+  if (modelled.length === 0) return [];
+  const off = modelled.filter((c) => Math.abs(c.model!.predictedMaxUsers! / c.maxUsers.mean - 1) > MODEL_TOLERANCE);
+  const out: Observation[] = off.map((c) => ({
+    kind: 'model',
+    text: rw.disagree(rw.cell(c.replicas, names[c.location]), c.model!.predictedMaxUsers!, usersOf(c), c.model!.predictedMaxUsers! / c.maxUsers.mean - 1, rw.limit[c.limitedBy], c.limitEvidence),
+  }));
+  return [{ kind: 'model', text: rw.agree(modelled.length - off.length, modelled.length) }, ...out];
+}
+
+function objective(cells: Cell[], lang: Lang): Observation | null {
+  const rw = REPLICA_WORDS[lang];
+  const names = WORDS[lang].locations;
+  const with_ = cells.filter((c) => c.objective.maxUsers.n > 0);
+  if (with_.length === 0) return null;
+  const list = with_.map((c) => `${rw.cell(c.replicas, names[c.location])} ${c.objective.maxUsers.sd === null ? c.objective.maxUsers.mean : f.users(c.objective.maxUsers.mean)}`).join('; ');
+  return { kind: 'objective', text: rw.objective(list, f.ms(with_[0]!.objective.p95ObjectiveMs)) };
+}
+
+/** A remote client holding far more users than the master node is named with the limit that explains it. */
+function remoteAbove(data: ReportData, lang: Lang): Observation[] {
+  const rw = REPLICA_WORDS[lang];
+  return data.pods.flatMap((pods) => {
+    const cluster = cellAt(data, pods, 'cluster');
+    const remote = cellAt(data, pods, 'remote');
+    if (!cluster || !remote || cluster.maxUsers.n === 0 || remote.maxUsers.n === 0 || remote.maxUsers.mean <= cluster.maxUsers.mean * 1.2) return [];
+    return [{ kind: 'remote-above' as const, text: rw.remoteAbove(pods, usersOf(remote), usersOf(cluster), rw.limit[remote.limitedBy]) }];
+  });
 }
 
 /**
@@ -150,9 +197,13 @@ export function observe(data: ReportData, lang: Lang): Observation[] {
   const cells = measured(data);
   const capacity = cells.filter((c) => c.capacityBound);
   const out: (Observation | null)[] = [
-    ...data.locations.map((loc) => scaling(data, p, loc, names[loc])),
+    ...data.locations.flatMap((loc) => scaling(data, lang, loc, names[loc])),
+    limits(cells, lang),
+    ...model(cells, lang),
+    objective(cells, lang),
     ...data.locations.map((loc) => throughput(data, p, loc, names[loc])),
     gap(data, p, names),
+    ...remoteAbove(data, lang),
     variability(cells, p, names),
     ...decided(cells, p, names),
     capacity.length > 0 ? { kind: 'capacity', text: p.capacity(capacity.map((c) => p.cellName(c.replicas, names[c.location])).join(p.join)) } : null,
