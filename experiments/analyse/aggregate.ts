@@ -63,6 +63,7 @@ function modelOf(plan: Plan, cell: PlannedCell, trials: readonly MaxUsersTrial[]
     unloadedLatencyMs: input.unloadedLatencyS * 1000,
     admissionBound: input.admissionBound,
     sharedCores: input.sharedCores,
+    requestBytes: input.requestBytes,
     bandwidthMbit: input.bandwidthMbit,
     curve: thin(answer.curve, CURVE_POINTS).map((p) => ({ users: p.users, x: p.x, rMs: p.r * 1000 })),
   };

@@ -101,7 +101,7 @@ export function capacityModel(input: ModelInput, upToUsers: number): ModelAnswer
     decidedBy,
     responseMs: at ? at.r * 1000 : null,
     xMax: worst.demandS > 0 ? 1 / worst.demandS : Infinity,
-    bottleneck: worst.name.startsWith('replica-') ? 'replicas' : worst.name,
+    bottleneck: !worst.name.startsWith('replica-') ? worst.name : input.sharedCores !== null && input.sharedCores / input.replicas < input.replicaCpu ? 'host-cpu' : 'replicas',
     stations: st,
     curve,
   };

@@ -4,6 +4,7 @@
  * Exit codes (exit-codes.ts): 0 done, 1 internal error, 2 bad usage/config,
  * 3 aborted, 4 run failed. Only run-all.mjs calls process.exit.
  */
+import { resolve } from 'node:path';
 import { renderReport } from '../../reports/index.js';
 import { collectEnvironment } from '../record/environment.js';
 import { writeJson } from '../record/store.js';
@@ -17,6 +18,7 @@ import { CommanderError, parseCli, type PurgeOptions, type RunOptions } from './
 import { EXIT, exitCodeFor, RunError, type ExitCode } from './exit-codes.js';
 import { createLogger, logFn } from './logger.js';
 import { formatPlan } from './plan-text.js';
+import { earlierDemand, forecastLines } from './prediction.js';
 import { prepare, type Prepared } from './prepare.js';
 import { RunProgress } from './run-progress.js';
 
@@ -40,6 +42,7 @@ async function run(o: RunOptions): Promise<ExitCode> {
   const { plan, store } = prepared;
   say(formatPlan(plan, { dir: prepared.imagesDir, count: prepared.imageCount }));
   if (o.dryRun) {
+    say(forecastLines(plan, earlierDemand(resolve(o.resultsDir), plan)).join('\n'));
     // The manifests go to stdout alone, so `… --dry-run | kubectl apply -f -` works.
     const first = plan.cells[0];
     const manifests = first ? prepared.backend.dryRun({ runId: plan.runId }, first.deployment) : null;

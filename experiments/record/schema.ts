@@ -136,6 +136,7 @@ export const Cell = z.object({
       unloadedLatencyMs: z.number().nonnegative(),
       admissionBound: z.number().int().positive(),
       sharedCores: z.number().positive().nullable(),
+      requestBytes: z.number().nonnegative(),
       bandwidthMbit: z.number().positive().nullable(),
       curve: z.array(z.object({ users: z.number().int().positive(), x: z.number(), rMs: z.number() })),
     })

@@ -34,6 +34,7 @@ test('the criterion agrees with the exact stochastic model: 48-50 simulated user
 test('eight replicas on a 2-core host cannot serve past the host: X_max is the shared cores over the CPU per request', () => {
   const m = capacityModel({ ...one, replicas: 8 }, 600);
   assert.ok(Math.abs(m.xMax - 1.9 / 0.025) < 1e-6, `X_max ${m.xMax}, not 8 × 20`);
+  assert.equal(m.bottleneck, 'host-cpu');
   const own = capacityModel({ ...one, replicas: 8, sharedCores: null }, 600);
   assert.ok(Math.abs(own.xMax - 8 * 20) < 1e-6, 'with cores of their own, 8 × 20');
   assert.ok(own.maxUsers! > m.maxUsers!, `${own.maxUsers} > ${m.maxUsers}`);
