@@ -73,12 +73,14 @@ WORKDIR /app
 # The heap cap keeps V8 well inside a 512 MiB pod; image buffers live outside it and are bounded by the admission limits.
 # The fontconfig cache goes to /tmp, the one writable place under the Deployment's read-only root file system.
 # ONNX Runtime (1.29+) would otherwise try to upload telemetry from every replica.
+# Two malloc arenas: see REPLICA_RUNTIME_ENV in experiments/deploy/model-env.ts (the backends set the same).
 ENV NODE_ENV=production \
     PORT=8080 \
     MODEL_PATH=/app/model/default.onnx \
     NODE_OPTIONS=--max-old-space-size=192 \
     XDG_CACHE_HOME=/tmp/.cache \
-    ORT_DISABLE_TELEMETRY=1
+    ORT_DISABLE_TELEMETRY=1 \
+    MALLOC_ARENA_MAX=2
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./
 USER node

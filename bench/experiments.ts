@@ -98,6 +98,13 @@ async function real(): Promise<void> {
         rampStepS: 1,
         seed: 7,
       });
+    // the saturation phase every cell's first trial runs, at the full and the quick profile's lengths
+    for (const [profile, durationS, warmupS] of [['full', 5, 2], ['quick', 1.5, 0.5]] as const) {
+      const started = performance.now();
+      const sat = await executor.run({ kind: 'saturation', task: 'detection', url: endpoint.url, imagesDir: images, timeoutMs: 10_000, seed: 7, concurrencies: [1, 2, 4], durationS, warmupS, maxRequests: 2000 });
+      const seconds = (performance.now() - started) / 1000;
+      console.log(`saturation phase (${profile} profile, 1 replica, 1/2/4 connections, ${warmupS} + ${durationS} s each): ${seconds.toFixed(1)} s wall per cell; X max ${Math.max(...sat.levels.map((l) => l.throughput)).toFixed(1)} req/s`);
+    }
     const quick = { ...settings, upperBound: 64 };
     const t0 = performance.now();
     const search = await searchMaxUsers(probe(), quick);

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { REPLICA_RUNTIME_ENV } from '../../experiments/deploy/model-env.js';
 import { spawnIn, type CpuBox } from './cgroup.js';
 
 export async function freePort(): Promise<number> {
@@ -24,7 +25,8 @@ export interface Replica {
 /** `env` selects what it serves (MODEL_PATH, TASK, POSE_*); logs are kept to warnings. */
 export async function startReplica(box: CpuBox, env: Record<string, string>): Promise<Replica> {
   const port = await freePort();
-  const child = spawnIn(box, ['service/main.ts'], { PORT: String(port), POD_NAME: 'bench', LOG_LEVEL: 'warn', QUEUE_LENGTH: '32', ...env });
+  // what a study replica runs with (experiments/deploy/model-env.ts), so the benches measure the same process
+  const child = spawnIn(box, ['service/main.ts'], { ...REPLICA_RUNTIME_ENV, PORT: String(port), POD_NAME: 'bench', LOG_LEVEL: 'warn', QUEUE_LENGTH: '32', ...env });
   const url = `http://127.0.0.1:${port}`;
   const stop = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;

@@ -14,3 +14,14 @@ export function replicaModelEnv(o: Pick<DeploymentSpec, 'task' | 'modelPath' | '
     ...(o.poseDetectorPath !== undefined ? { POSE_DETECTOR_PATH: o.poseDetectorPath } : {}),
   };
 }
+
+/**
+ * What every replica's process runs with, whatever it serves: glibc's malloc
+ * keeps one arena per thread that ever allocated, and onnxruntime's and
+ * libvips' threads leave each arena holding freed memory, so a pose replica
+ * peaked above 300 MiB under the fuzz (`npm run bench -- fuzz`); two arenas
+ * keep it below. glibc reads it at start-up, so it cannot be set from inside.
+ * ONNX Runtime would otherwise try to upload telemetry from every replica.
+ * The image sets the same (Dockerfile).
+ */
+export const REPLICA_RUNTIME_ENV: Readonly<Record<string, string>> = { MALLOC_ARENA_MAX: '2', ORT_DISABLE_TELEMETRY: '1' };

@@ -47,7 +47,7 @@ test('the kubernetes Deployment of a pose run carries TASK and the pose model pa
     return d.spec.template.spec.containers[0]!.env.filter((e) => e.value !== undefined).map((e) => `${e.name}=${e.value}`);
   };
   assert.deepEqual(env({ ...base, task: 'pose', poseDetectorPath: '/host/model/person.onnx', imageModelDir: '/srv/models' }), [
-    'PORT=8080', 'TASK=pose', 'POSE_MODEL_PATH=/srv/models/kp.onnx', 'POSE_DETECTOR_PATH=/srv/models/person.onnx',
+    'PORT=8080', 'MALLOC_ARENA_MAX=2', 'ORT_DISABLE_TELEMETRY=1', 'TASK=pose', 'POSE_MODEL_PATH=/srv/models/kp.onnx', 'POSE_DETECTOR_PATH=/srv/models/person.onnx',
   ]);
-  assert.deepEqual(env(base), ['PORT=8080', 'MODEL_PATH=/app/model/kp.onnx'], 'no task: detection, as before');
+  assert.deepEqual(env(base), ['PORT=8080', 'MALLOC_ARENA_MAX=2', 'ORT_DISABLE_TELEMETRY=1', 'MODEL_PATH=/app/model/kp.onnx'], 'no task: detection, as before');
 });

@@ -13,7 +13,7 @@ import type { LoadJob } from '../../load/protocol/schema.js';
 import { parseKubernetesOptions, type KubernetesOptions, type KubernetesOptionsInput } from './options.js';
 import { validateManifests, type KubeObject } from './validate.js';
 import { deploymentName, loadJobName, runIdLabel } from './names.js';
-import { replicaModelEnv } from '../model-env.js';
+import { REPLICA_RUNTIME_ENV, replicaModelEnv } from '../model-env.js';
 
 const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../k8s/templates');
 
@@ -90,13 +90,14 @@ export function renderManifests(input: ManifestOptions, namespace?: string): Ren
     memory: `${input.memoryMi}Mi`,
     gpu: opts.gpu,
     // model files sit in the image's model directory under their host names
-    modelEnv: Object.entries(
-      replicaModelEnv({
+    modelEnv: Object.entries({
+      ...REPLICA_RUNTIME_ENV,
+      ...replicaModelEnv({
         task: input.task ?? 'detection',
         modelPath: inImage(input.modelPath),
         ...(input.poseDetectorPath !== undefined ? { poseDetectorPath: inImage(input.poseDetectorPath) } : {}),
       }),
-    ).map(([name, value]) => ({ name, value })),
+    }).map(([name, value]) => ({ name, value })),
     containerPort: CONTAINER_PORT,
     nodePort: opts.nodePort,
     preStopSleepS: opts.preStopSleepS,

@@ -12,7 +12,7 @@ import { REPO_ROOT } from '../../../lib/repo-root.js';
 import type { ReplicaStats } from '../../contracts/domain.js';
 import { sameReplicaShape, type DeploymentSpec } from '../../contracts/deployment.js';
 import type { ReplicaLog } from '../backend.js';
-import { replicaModelEnv } from '../model-env.js';
+import { REPLICA_RUNTIME_ENV, replicaModelEnv } from '../model-env.js';
 import { freePort } from './free-port.js';
 import type { HelperProcess } from './helper-process.js';
 import type { LocalOptions } from './options.js';
@@ -91,7 +91,7 @@ export class ReplicaSet {
       name,
       port: await freePort(),
       command: ctx.opts.replicaCommand,
-      env: { ...ctx.opts.replicaEnv, ...ctx.env, ...replicaModelEnv(shape) },
+      env: { ...REPLICA_RUNTIME_ENV, ...ctx.opts.replicaEnv, ...ctx.env, ...replicaModelEnv(shape) },
       cwd: REPO_ROOT,
       logFile: path.join(ctx.stateDir, 'replicas', `${name}.log`),
       cgroup,
