@@ -29,7 +29,7 @@ import { fuzzStream } from '../test/helpers/service-bad-inputs.js';
 import { runFuzz, type FuzzSummary } from '../test/helpers/service-fuzz.js';
 import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
 import { cpuBox, type CpuBox } from './lib/cgroup.js';
-import { benchImages, defaultModel, fmt } from './lib/load.js';
+import { benchImages, fmt, modelOrExit } from './lib/load.js';
 import { peakRssMiB, startReplica, type Replica } from './lib/replica.js';
 
 const CASES = Number(process.env.FUZZ_CASES ?? 20_000);
@@ -152,11 +152,7 @@ function scanCost(image: Buffer): string {
 }
 
 async function main(): Promise<void> {
-  const model = process.env.MODEL_PATH ?? defaultModel();
-  if (model === undefined) {
-    console.error('bench/fuzz: needs a model (npm run model:install, or MODEL_PATH)');
-    process.exit(2);
-  }
+  const model = modelOrExit('fuzz');
   const image = photo();
   console.log(`seed ${SEED}; body limit ${MAX_BODY / 2 ** 20} MiB; ${CONCURRENCY} cases at once; photo ${fmt(image.length / 1024, 0)} KiB; replicas at 0.5 CPU, 512 MiB; extra replica env ${JSON.stringify(REPLICA_ENV)}\n`);
   console.log(`${scanCost(image)}\n`);

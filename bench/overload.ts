@@ -26,7 +26,7 @@ import { request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cpuBox } from './lib/cgroup.js';
-import { benchImages, defaultModel, fmt, imageBody, load, type LoadResult } from './lib/load.js';
+import { benchImages, fmt, imageBody, load, modelOrExit, type LoadResult } from './lib/load.js';
 import { peakRssMiB, startReplica } from './lib/replica.js';
 
 const STORM_CLIENTS = Number(process.env.STORM_CLIENTS ?? 200);
@@ -125,11 +125,7 @@ async function recover(url: string, body: string, endedAt: number, quickMs: numb
 }
 
 async function main(): Promise<void> {
-  const model = process.env.MODEL_PATH ?? defaultModel();
-  if (model === undefined) {
-    console.error('bench/overload: needs a model (npm run model:install, or MODEL_PATH)');
-    process.exit(2);
-  }
+  const model = modelOrExit('overload');
   const body = stormBody();
   const dir = mkdtempSync(join(tmpdir(), 'bench-overload-'));
   const bodyFile = join(dir, 'body.json');

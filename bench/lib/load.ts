@@ -58,6 +58,16 @@ export function benchImages(): string[] {
   return dirs.map(imagesIn).find((list) => list.length > 0) ?? [];
 }
 
+/** MODEL_PATH, else the default model; a bench without one exits 2 saying how to get it. */
+export function modelOrExit(bench: string): string {
+  const model = process.env.MODEL_PATH ?? defaultModel();
+  if (model === undefined) {
+    console.error(`bench/${bench}: needs a model (npm run model:install, or MODEL_PATH)`);
+    process.exit(2);
+  }
+  return model;
+}
+
 /** The installed default model, else the shared YOLOX-Nano. */
 export function defaultModel(): string | undefined {
   return firstExisting([join(repoRoot, 'model/default.onnx'), resolve(repoRoot, '../shared/model/yolox_nano.onnx')]);

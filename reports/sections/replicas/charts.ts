@@ -64,11 +64,9 @@ function scaling(data: ReportData, lang: Lang): TopLevelSpec {
   };
 }
 
-/** Throughput against connections in the saturation phase, one line per cell. */
-function saturation(data: ReportData, lang: Lang): TopLevelSpec {
+/** A line per pod count, one panel per client location. */
+function perLocationLines(data: ReportData, lang: Lang, values: Record<string, unknown>[], x: { field: string; title: string; log?: boolean }, y: { field: string; title: string }, height: number): TopLevelSpec {
   const w = WORDS[lang];
-  const rw = REPLICA_WORDS[lang];
-  const values = data.grid.flat().flatMap((c) => (c?.saturation ? c.saturation.levels.map((l) => ({ cell: rw.cell(c.replicas, w.locations[c.location]), pods: c.replicas, location: w.locations[c.location], connections: l.concurrency, throughput: l.throughput })) : []));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     config: config(lang),
@@ -76,36 +74,30 @@ function saturation(data: ReportData, lang: Lang): TopLevelSpec {
     facet: { column: { field: 'location', type: 'nominal', title: null, sort: data.locations.map((l) => w.locations[l]) } },
     spec: {
       width: WIDTH / 2 - 50,
-      height: 170,
+      height,
       mark: { type: 'line', point: { filled: true, size: 25 }, strokeWidth: 1.4 },
       encoding: {
-        x: { field: 'connections', type: 'quantitative', title: rw.axes.connections, scale: { type: 'log', base: 2 } },
-        y: { field: 'throughput', type: 'quantitative', title: rw.axes.throughput },
+        x: { field: x.field, type: 'quantitative', title: x.title, ...(x.log ? { scale: { type: 'log', base: 2 } } : {}) },
+        y: { field: y.field, type: 'quantitative', title: y.title },
         color: { field: 'pods', type: 'ordinal', title: w.axes.pods, scale: { range: PALETTE }, legend: { orient: 'right' } },
       },
     },
   };
 }
 
+/** Throughput against connections in the saturation phase, one line per cell. */
+function saturation(data: ReportData, lang: Lang): TopLevelSpec {
+  const w = WORDS[lang];
+  const rw = REPLICA_WORDS[lang];
+  const values = data.grid.flat().flatMap((c) => (c?.saturation ? c.saturation.levels.map((l) => ({ pods: c.replicas, location: w.locations[c.location], connections: l.concurrency, throughput: l.throughput })) : []));
+  return perLocationLines(data, lang, values, { field: 'connections', title: rw.axes.connections, log: true }, { field: 'throughput', title: rw.axes.throughput }, 170);
+}
+
+/** Mean response time against users during the search. */
 function latency(data: ReportData, lang: Lang): TopLevelSpec {
   const w = WORDS[lang];
   const values = data.curves.map((c) => ({ location: w.locations[c.location], pods: c.replicas, users: c.users, meanMs: Math.round(c.meanMs) }));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    config: config(lang),
-    data: { values },
-    facet: { column: { field: 'location', type: 'nominal', title: null, sort: data.locations.map((l) => w.locations[l]) } },
-    spec: {
-      width: WIDTH / 2 - 50,
-      height: 200,
-      mark: { type: 'line', point: { filled: true, size: 25 }, strokeWidth: 1.4 },
-      encoding: {
-        x: { field: 'users', type: 'quantitative', title: w.axes.users },
-        y: { field: 'meanMs', type: 'quantitative', title: w.axes.latency },
-        color: { field: 'pods', type: 'ordinal', title: w.axes.pods, scale: { range: PALETTE }, legend: { orient: 'right' } },
-      },
-    },
-  };
+  return perLocationLines(data, lang, values, { field: 'users', title: w.axes.users }, { field: 'meanMs', title: w.axes.latency }, 200);
 }
 
 function balance(data: ReportData, lang: Lang): TopLevelSpec {
