@@ -2,7 +2,9 @@
  * Stand-in replica for the local backend's tests and the balancer bench: the service's HTTP surface
  * without a model. Env: PORT, POD_NAME, FAKE_READY_AFTER_MS (readiness delay),
  * FAKE_DELAY_MS (time to answer a detection), FAKE_TERM=immediate (exit on
- * SIGTERM without draining). Test-only paths: POST
+ * SIGTERM without draining), FAKE_START_ALLOCATE_MB (held before listening,
+ * like a model load), FAKE_START_EXIT (exit with this code before listening).
+ * Test-only paths: POST
  * /_test/allocate?mb=N holds N MiB, POST /_test/exit?code=N exits,
  * /_test/slow?ms=N answers after N ms.
  */
@@ -13,6 +15,13 @@ const name = process.env.POD_NAME ?? 'fake';
 const readyAt = Date.now() + Number(process.env.FAKE_READY_AFTER_MS ?? 0);
 const delayMs = Number(process.env.FAKE_DELAY_MS ?? 0);
 const held: Buffer[] = [];
+
+// filled, so the pages are really committed and count against the cgroup
+const fill = (mb: number) => {
+  for (let i = 0; i < mb; i++) held.push(Buffer.alloc(1024 * 1024, 1));
+};
+fill(Number(process.env.FAKE_START_ALLOCATE_MB ?? 0));
+if (process.env.FAKE_START_EXIT) process.exit(Number(process.env.FAKE_START_EXIT));
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
@@ -28,8 +37,7 @@ const server = http.createServer((req, res) => {
       return;
     }
     if (url.pathname === '/_test/allocate') {
-      // filled, so the pages are really committed and count against the cgroup
-      for (let i = 0; i < Number(url.searchParams.get('mb')); i++) held.push(Buffer.alloc(1024 * 1024, 1));
+      fill(Number(url.searchParams.get('mb')));
       return reply(200, { heldMb: held.length });
     }
     if (url.pathname === '/_test/slow') {

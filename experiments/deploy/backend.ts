@@ -38,6 +38,18 @@ export interface ReplicaLog {
   lines: string[];
 }
 
+/**
+ * A deployment that did not become ready within its timeout, or whose replicas
+ * kept dying before they did. The backend has removed those replicas already;
+ * `replicaStats` is what they showed just before (restarts, OOM kills, peak memory).
+ */
+export class DeployFailed extends Error {
+  override name = 'DeployFailed';
+  constructor(message: string, readonly replicaStats: ReplicaStats[]) {
+    super(message);
+  }
+}
+
 export interface Backend {
   readonly name: string;
   /** false when CPU/memory limits could not be applied (e.g. not root); every output says so */
@@ -45,7 +57,8 @@ export interface Backend {
   /**
    * Make the replicas match `spec` and wait until all are ready. A new count
    * reuses the running replicas; new resources, model or task replace them;
-   * a new balancer policy applies from the next request.
+   * a new balancer policy applies from the next request. Replicas that do not
+   * become ready reject with DeployFailed, after the backend removed them.
    */
   deploy(spec: DeploymentSpec, signal?: AbortSignal): Promise<void>;
   endpoint(location: Location): Promise<LocationEndpoint>;
@@ -93,6 +106,12 @@ export interface ConfiguredBackend {
 
 export interface BackendModule {
   readonly name: string;
+  /**
+   * Whether replicas can get a GPU share (DeploymentSpec.gpu). The plan is the one place that
+   * acts on it: a study's GPU cells on a backend without are planned as skipped, with the reason,
+   * so they are never checked, deployed or measured here (see PlannedCell.skip).
+   */
+  readonly gpu: boolean;
   /** resolves and validates this backend's own options; throws naming the bad one */
   configure(input: { flags: BackendFlags; config: StudyConfig }): ConfiguredBackend;
   /** removes what crashed runs left behind (where `flags` point); returns what it removed */

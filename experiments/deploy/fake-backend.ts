@@ -173,6 +173,7 @@ function fromEnv(): FakeBackendOptions {
 
 export const fakeBackend: BackendModule = {
   name: 'fake',
+  gpu: false,
   configure() {
     const own = fromEnv();
     return { check: () => [], create: (ctx) => createFakeBackend(ctx, own), dryRun: () => null };

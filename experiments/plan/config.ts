@@ -127,6 +127,8 @@ export const StudyConfig = z
         bandwidthMbit: z.number().positive().default(100),
       })
       .prefault({}),
+    /** how long a deployment may take to become ready, seconds (local backend: each replica's /readyz); one that does not fails its deploy */
+    readyTimeoutS: z.number().positive().default(180),
   })
   .refine((c) => c.trials.max >= c.trials.min, { message: 'trials.max must be ≥ trials.min', path: ['trials', 'max'] });
 export type StudyConfig = z.infer<typeof StudyConfig>;

@@ -276,7 +276,7 @@ test('an aborted load Job is deleted and the abort reason returned', async () =>
 test('an image that cannot be pulled ends the wait at once, for the Deployment and for a load Job', async () => {
   const h = await harness({ unpullableImage: 'clouddetect:missing' });
   const b = await h.backend({ image: 'clouddetect:missing', rolloutTimeoutS: 60 });
-  await assert.rejects(b.deploy(spec(1)), /^Error: deployment clouddetect-test-run cannot become ready: clouddetect-test-run-\w+-xxxx1: (ErrImagePull|ImagePullBackOff) \(Back-off pulling image "clouddetect:missing"\)$/);
+  await assert.rejects(b.deploy(spec(1)), /^DeployFailed: deployment clouddetect-test-run cannot become ready: clouddetect-test-run-\w+-xxxx1: (ErrImagePull|ImagePullBackOff) \(Back-off pulling image "clouddetect:missing"\)$/);
   await b.down();
   const ok = await h.backend({ runId: 'job-image' });
   await ok.deploy(spec(1));

@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Backend, BackendContext, LoadExecutor, LocationEndpoint, ReplicaLog } from '../backend.js';
+import { DeployFailed, type Backend, type BackendContext, type LoadExecutor, type LocationEndpoint, type ReplicaLog } from '../backend.js';
 import type { Location, ReplicaStats } from '../../contracts/domain.js';
 import { sameReplicaShape, type DeploymentSpec } from '../../contracts/deployment.js';
 import { WorkerClient, workerCommand } from '../../load/protocol/client.js';
@@ -15,8 +15,8 @@ import { createClusterJobExecutor } from './cluster-job.js';
 import { clusterAddress, remoteAddress, urlFor } from './endpoints.js';
 import { deploymentName, detectorSelector, runSelector } from './names.js';
 import { parseKubernetesOptions, withEnvOptions, type KubernetesOptions, type KubernetesOptionsInput } from './options.js';
-import { pollUntil } from './poll.js';
-import { renderManifests } from './render.js';
+import { pollUntil, WaitFailed } from './poll.js';
+import { renderManifests, specManifestOptions } from './render.js';
 import { waitForRollout } from './rollout.js';
 import { parseCadvisor, replicaStats, type CadvisorSample } from './stats.js';
 
@@ -57,14 +57,29 @@ class KubernetesBackend implements Backend {
   async deploy(spec: DeploymentSpec, signal?: AbortSignal): Promise<void> {
     const problems = unsupported(spec);
     if (problems.length > 0) throw new Error(problems.join('; '));
-    if (this.current && sameReplicaShape(this.current, spec)) await this.scale(spec.replicas, signal);
-    else await this.apply(spec, signal);
+    try {
+      if (this.current && sameReplicaShape(this.current, spec)) await this.scale(spec.replicas, signal);
+      else await this.apply(spec, signal);
+    } catch (err) {
+      if (!(err instanceof WaitFailed) || signal?.aborted) throw err;
+      this.current = spec;
+      throw await this.giveUp(err);
+    }
     this.current = spec;
+  }
+
+  /** Pods that did not become ready: their counters and logs, then none of them (scaled to 0), so nothing crash-loops beside the next cell. */
+  private async giveUp(err: WaitFailed): Promise<DeployFailed> {
+    const stats = await this.replicaStats().catch(() => []);
+    await this.saveLogsBeforeRemoval();
+    await this.api.scaleDeployment(this.deployment, 0).catch((e: Error) => this.options.log('kubernetes.scale-down-failed', { error: e.message }));
+    this.options.log('kubernetes.deploy-failed', { error: err.message, stats });
+    return new DeployFailed(err.message, stats);
   }
 
   /** The whole manifest: first deployment, or a new pod template (resources, model), which the Deployment rolls out. */
   private async apply(spec: DeploymentSpec, signal?: AbortSignal): Promise<void> {
-    const { objects, yaml } = renderManifests({ runId: this.options.runId, ...spec, ...this.kube }, this.api.namespace);
+    const { objects, yaml } = renderManifests({ ...specManifestOptions(this.options.runId, spec), ...this.kube }, this.api.namespace);
     if (this.current) await this.saveLogsBeforeRemoval();
     // what was applied, for the report's appendix (the replica count changes later through the scale subresource)
     await mkdir(this.options.stateDir, { recursive: true });

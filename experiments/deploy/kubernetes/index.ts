@@ -8,7 +8,7 @@ import { ClusterApi, loadKubeConfig } from './api.js';
 import { createKubernetesBackend, deleteLabelled, unsupported } from './backend.js';
 import { projectSelector } from './names.js';
 import { parseKubernetesOptions, withEnvOptions, type KubernetesOptionsInput } from './options.js';
-import { renderManifests, type ManifestOptions } from './render.js';
+import { gpuConflict, renderManifests, specManifestOptions, type ManifestOptions } from './render.js';
 
 export { renderManifests, type ManifestOptions, type RenderedManifests } from './render.js';
 export { ENV_OPTIONS, KubernetesOptions, kubernetesOptionsFromEnv, parseKubernetesOptions, type KubernetesOptionsInput } from './options.js';
@@ -50,14 +50,19 @@ export async function purge(log: LogFn, target: KubernetesOptionsInput = {}): Pr
 
 export const kubernetesBackend: BackendModule = {
   name: 'kubernetes',
+  // HAMi's vGPU resources in the pod template (render.ts hamiLimits)
+  gpu: true,
   configure({ flags }) {
     const own = kubeTarget(flags);
     // the flags and CLOUDDETECT_K8S_* are checked now, before anything starts
-    parseKubernetesOptions(withEnvOptions(own, process.env));
+    const kube = parseKubernetesOptions(withEnvOptions(own, process.env));
     return {
-      check: unsupported,
+      check: (spec) => {
+        const conflict = gpuConflict(spec.gpu, kube);
+        return [...unsupported(spec), ...(conflict ? [conflict] : [])];
+      },
       create: (ctx) => createKubernetesBackend(ctx, own),
-      dryRun: (ctx, spec) => dryRunManifests({ runId: ctx.runId, ...spec, ...own }),
+      dryRun: (ctx, spec) => dryRunManifests({ ...specManifestOptions(ctx.runId, spec), ...own }),
     };
   },
   purge: (flags, log) => purge(log, kubeTarget(flags)),

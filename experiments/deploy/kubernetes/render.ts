@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import * as yaml from 'js-yaml';
-import type { DeploymentSpec } from '../../contracts/deployment.js';
+import { GpuShare, type DeploymentSpec } from '../../contracts/deployment.js';
 import type { LoadJob } from '../../load/protocol/schema.js';
 import { parseKubernetesOptions, type KubernetesOptions, type KubernetesOptionsInput } from './options.js';
 import { validateManifests, type KubeObject } from './validate.js';
@@ -17,10 +17,46 @@ import { REPLICA_RUNTIME_ENV, replicaModelEnv } from '../model-env.js';
 
 const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../k8s/templates');
 
-/** What the service manifests depend on: the run, a cell's DeploymentSpec (or its replica fields) and the kubernetes options. */
+/**
+ * What the service manifests depend on: the run, a cell's DeploymentSpec (or its replica fields) and the kubernetes options.
+ * The cell's GPU share is `gpuShare`, apart from the backend-wide `gpu` option (one extended resource for every pod).
+ */
 export type ManifestOptions = { runId: string } & Pick<DeploymentSpec, 'replicas' | 'cpu' | 'memoryMi' | 'modelPath'> &
-  Partial<Pick<DeploymentSpec, 'task' | 'poseDetectorPath'>> &
+  Partial<Pick<DeploymentSpec, 'task' | 'poseDetectorPath'>> & { gpuShare?: GpuShare } &
   KubernetesOptionsInput;
+
+/** A cell's deployment as manifest options (its balancer is kube-proxy's business, see unsupported()). */
+export function specManifestOptions(runId: string, spec: DeploymentSpec): ManifestOptions {
+  return {
+    runId,
+    replicas: spec.replicas,
+    cpu: spec.cpu,
+    memoryMi: spec.memoryMi,
+    modelPath: spec.modelPath,
+    task: spec.task,
+    ...(spec.poseDetectorPath !== undefined ? { poseDetectorPath: spec.poseDetectorPath } : {}),
+    ...(spec.gpu ? { gpuShare: spec.gpu } : {}),
+  };
+}
+
+/**
+ * HAMi's resource names for a GPU share: an integer vGPU count, the percent of its cores, its memory in MiB.
+ * Limits only: for extended resources the API server sets the request to the limit.
+ */
+export function hamiLimits(share: GpuShare): { name: string; value: string }[] {
+  return [
+    { name: 'nvidia.com/gpu', value: String(share.count) },
+    ...(share.coresPercent !== undefined ? [{ name: 'nvidia.com/gpucores', value: String(share.coresPercent) }] : []),
+    ...(share.memoryMi !== undefined ? [{ name: 'nvidia.com/gpumem', value: String(share.memoryMi) }] : []),
+  ];
+}
+
+/** Why a GPU share cannot be rendered with these options, or null. */
+export function gpuConflict(share: GpuShare | undefined, opts: Pick<KubernetesOptions, 'gpu'>): string | null {
+  return share && opts.gpu
+    ? `the cell's GPU share (HAMi nvidia.com/gpu…) and the gpu option (${opts.gpu.resource}, CLOUDDETECT_K8S_GPU) both set GPU resources: unset the option`
+    : null;
+}
 
 export interface RenderedManifests {
   /** multi-document YAML, valid input for `kubectl apply -f -` */
@@ -83,12 +119,18 @@ export function renderManifests(input: ManifestOptions, namespace?: string): Ren
   const opts = parseKubernetesOptions(input);
   const inImage = (file: string) => path.posix.join(opts.imageModelDir, path.basename(file));
   if (!Number.isInteger(input.replicas) || input.replicas < 0) throw new Error(`replicas must be a non-negative integer, got ${input.replicas}`);
+  const parsedShare = GpuShare.optional().safeParse(input.gpuShare);
+  if (!parsedShare.success) throw new Error(`gpuShare: ${parsedShare.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+  const share = parsedShare.data;
+  const conflict = gpuConflict(share, opts);
+  if (conflict) throw new Error(conflict);
   const view = {
     ...common(opts, input.runId, namespace),
     replicas: input.replicas,
     cpu: cpuQuantity(input.cpu),
     memory: `${input.memoryMi}Mi`,
     gpu: opts.gpu,
+    gpuLimits: share ? hamiLimits(share) : [],
     // model files sit in the image's model directory under their host names
     modelEnv: Object.entries({
       ...REPLICA_RUNTIME_ENV,

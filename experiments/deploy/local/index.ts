@@ -25,8 +25,10 @@ export async function createLocalBackend(ctx: BackendContext, own: LocalOptionsI
 
 export const localBackend: BackendModule = {
   name: 'local',
+  // no GPUs: the plan skips GPU cells before check() sees them
+  gpu: false,
   configure({ config }) {
-    const own: LocalOptionsInput = { wan: config.wan, loadGenCpu: config.loadGenerator.cpu };
+    const own: LocalOptionsInput = { wan: config.wan, loadGenCpu: config.loadGenerator.cpu, readyTimeoutMs: Math.round(config.readyTimeoutS * 1000) };
     resolveLocalOptions(own);
     return {
       // every policy, resource and model runs here; limits need root (the backend says so when it cannot)

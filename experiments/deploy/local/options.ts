@@ -40,6 +40,11 @@ export const LocalOptions = z
     readyTimeoutMs: z.number().int().positive().default(180_000),
     /** @default 250 */
     probeIntervalMs: z.number().int().positive().default(250),
+    /**
+     * exits before a replica was ever ready after which its deploy fails at once instead of after
+     * readyTimeoutMs (a SIGKILL nobody sent, the OOM killer's, counts as all of them) @default 3
+     */
+    startFailureLimit: z.number().int().positive().default(3),
     /** restart back-off: kubelet's 10 s → 5 min, scaled down so a trial is not dominated by waiting */
     backoff: z
       .strictObject({ initialMs: z.number().int().positive(), maxMs: z.number().int().positive(), resetAfterMs: z.number().int().positive() })

@@ -3,7 +3,9 @@
  * model, CPU and memory limits), kept in the balancer's pool while ready.
  * A new count scales like a ReplicaSet (new ones start, surplus ones leave
  * the pool, finish their requests and stop); a new shape replaces every
- * replica, as a rollout of a changed pod template would.
+ * replica, as a rollout of a changed pod template would. Replicas that do
+ * not become ready are removed (counters read first) and the deploy rejects
+ * with DeployFailed, so nothing keeps restarting beside the next cell.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +13,7 @@ import { Cgroup, type CgroupHost } from '../../../lib/cgroup/group.js';
 import { REPO_ROOT } from '../../../lib/repo-root.js';
 import type { ReplicaStats } from '../../contracts/domain.js';
 import { sameReplicaShape, type DeploymentSpec } from '../../contracts/deployment.js';
-import type { ReplicaLog } from '../backend.js';
+import { DeployFailed, type ReplicaLog } from '../backend.js';
 import { REPLICA_RUNTIME_ENV, replicaModelEnv } from '../model-env.js';
 import { freePort } from './free-port.js';
 import type { HelperProcess } from './helper-process.js';
@@ -66,8 +68,23 @@ export class ReplicaSet {
     const from = this.replicas.length;
     await this.scaleTo(spec.replicas);
     this.ctx.log('local-scale', { from, to: spec.replicas });
-    await Promise.all(this.replicas.map((r) => r.waitReady(this.ctx.opts.readyTimeoutMs, signal)));
+    try {
+      await Promise.all(this.replicas.map((r) => r.waitReady(this.ctx.opts.readyTimeoutMs, signal)));
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      throw await this.giveUp(err as Error);
+    }
     await this.syncPool();
+  }
+
+  /** The replicas of a deploy that cannot become ready: their counters, then their removal; the next deploy starts afresh. */
+  private async giveUp(err: Error): Promise<DeployFailed> {
+    const stats = await this.stats();
+    this.ctx.log('local-deploy-failed', { error: err.message, stats });
+    await this.scaleTo(0);
+    this.shape = null;
+    this.generation += 1;
+    return new DeployFailed(err.message, stats);
   }
 
   private async scaleTo(count: number): Promise<void> {
@@ -97,6 +114,7 @@ export class ReplicaSet {
       cgroup,
       backoff: ctx.opts.backoff,
       probeIntervalMs: ctx.opts.probeIntervalMs,
+      startFailureLimit: ctx.opts.startFailureLimit,
     });
     replica.on('ready', () => {
       ctx.log('replica-ready', { replica: name, restarts: replica.restarts });

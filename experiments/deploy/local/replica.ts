@@ -2,7 +2,10 @@
  * One replica, supervised like a kubelet supervises a pod's container: it is
  * started inside its cgroup from its first instruction, is ready once
  * /readyz answers 200, and is restarted with exponential back-off whenever it
- * exits on its own (crash or OOM kill), each restart counted.
+ * exits on its own (crash or OOM kill), each restart counted. One that never
+ * became ready and was SIGKILLed by someone else (the OOM killer: its
+ * start-up does not fit the memory limit) or exited `startFailureLimit`
+ * times is hopeless: waitReady gives up at once instead of at its timeout.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
@@ -29,6 +32,8 @@ export interface ReplicaSpec {
   backoff: Backoff;
   /** how often /readyz is asked while starting, ms */
   probeIntervalMs: number;
+  /** exits before the first ready after which waiting is pointless (the same start-up fails the same way) */
+  startFailureLimit: number;
 }
 
 export interface ExitRecord {
@@ -39,7 +44,7 @@ export interface ExitRecord {
 
 type State = 'starting' | 'ready' | 'backoff' | 'stopping' | 'stopped';
 
-/** Events: 'ready' and 'unready' (pool membership), 'exit' (ExitRecord, for the log). */
+/** Events: 'ready' and 'unready' (pool membership), 'exit' (ExitRecord, for the log), 'hopeless' (why it will never be ready). */
 export class Replica extends EventEmitter {
   readonly url: string;
   private state: State = 'stopped';
@@ -47,6 +52,10 @@ export class Replica extends EventEmitter {
   private startedAt = 0;
   private crashesInARow = 0;
   private restartTimer: NodeJS.Timeout | null = null;
+  private everReady = false;
+  private exitsBeforeReady = 0;
+  /** set once the replica is known never to become ready */
+  hopeless: string | null = null;
   restarts = 0;
   /** exits by SIGKILL we did not send: the OOM killer's signature when no cgroup counts it */
   killedBySignal = 0;
@@ -89,6 +98,7 @@ export class Replica extends EventEmitter {
       if (await probe(`${this.url}/readyz`)) {
         if (this.child === child && this.state === 'starting') {
           this.state = 'ready';
+          this.everReady = true;
           this.emit('ready');
         }
         return;
@@ -109,6 +119,7 @@ export class Replica extends EventEmitter {
     }
     const wasReady = this.state === 'ready';
     if (signal === 'SIGKILL') this.killedBySignal++;
+    if (!this.everReady) this.judgeStart(record);
     const { initialMs, maxMs, resetAfterMs } = this.spec.backoff;
     if (Date.now() - this.startedAt >= resetAfterMs) this.crashesInARow = 0;
     const delay = Math.min(maxMs, initialMs * 2 ** this.crashesInARow);
@@ -124,13 +135,32 @@ export class Replica extends EventEmitter {
     }, delay);
   }
 
-  /** Resolves when ready; rejects on timeout or abort. Crashes meanwhile are restarted, not fatal. */
+  /** An exit before the replica was ever ready: the OOM killer's SIGKILL or one exit too many makes it hopeless. */
+  private judgeStart(exit: ExitRecord): void {
+    this.exitsBeforeReady++;
+    if (this.hopeless) return;
+    if (exit.signal === 'SIGKILL') this.hopeless = 'was SIGKILLed before it was ever ready, not by us (the OOM killer: its start-up does not fit the memory limit)';
+    else if (this.exitsBeforeReady >= this.spec.startFailureLimit) {
+      this.hopeless = `exited ${this.exitsBeforeReady} times before it was ever ready (last exit code ${exit.code} signal ${exit.signal})`;
+    } else return;
+    this.emit('hopeless', this.hopeless);
+  }
+
+  /** Resolves when ready; rejects on timeout, abort, or once it is hopeless. Other crashes meanwhile are restarted, not fatal. */
   async waitReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (this.ready) return;
+    const giveUp = (reason: string) => new Error(`replica ${this.spec.name} ${reason} (restarts: ${this.restarts}; log: ${this.spec.logFile})`);
+    if (this.hopeless) throw giveUp(this.hopeless);
     const timeout = AbortSignal.timeout(timeoutMs);
-    const abort = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const settled = new AbortController();
+    const abort = AbortSignal.any([timeout, settled.signal, ...(signal ? [signal] : [])]);
     try {
-      await once(this, 'ready', { signal: abort });
+      await Promise.race([
+        once(this, 'ready', { signal: abort }),
+        once(this, 'hopeless', { signal: abort }).then(([reason]: unknown[]) => {
+          throw giveUp(String(reason));
+        }),
+      ]);
     } catch (err) {
       if (timeout.aborted) {
         const last = this.lastExit;
@@ -139,6 +169,8 @@ export class Replica extends EventEmitter {
         throw new Error(`replica ${this.spec.name} not ready after ${timeoutMs} ms (restarts: ${this.restarts}${hint}; log: ${this.spec.logFile})`);
       }
       throw err;
+    } finally {
+      settled.abort();
     }
   }
 
