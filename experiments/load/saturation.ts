@@ -26,6 +26,8 @@ interface Counted {
   statuses: Record<string, number>;
   requests: number;
   successes: number;
+  /** when the maxRequests-th answer arrived (performance.now()) */
+  fullAt?: number;
 }
 
 function hold(o: {
@@ -56,13 +58,18 @@ function hold(o: {
     const count = o.count;
     if (!count) return;
     instance.on('response', (_client, status, _bytes, ms) => {
+      // autocannon stops only at its next one-second tick: answers after the cap are not this level's
+      if (count.fullAt !== undefined) return;
       count.requests += 1;
       count.statuses[String(status)] = (count.statuses[String(status)] ?? 0) + 1;
       if (status >= 200 && status < 300) {
         count.successes += 1;
         recordMs(count.histogram, ms);
       }
-      if (o.maxRequests !== undefined && count.requests >= o.maxRequests) stop();
+      if (o.maxRequests !== undefined && count.requests >= o.maxRequests) {
+        count.fullAt = performance.now();
+        stop();
+      }
     });
   });
 }
@@ -88,7 +95,7 @@ export async function runSaturationJob(job: SaturationJob, opts: RunJobOptions =
     const cpu = process.cpuUsage();
     const started = performance.now();
     const result = await hold({ ...common, seconds: job.durationS, count, ...(job.maxRequests !== undefined ? { maxRequests: job.maxRequests } : {}) });
-    const durationS = (performance.now() - started) / 1000;
+    const durationS = ((count.fullAt ?? performance.now()) - started) / 1000;
     const used = process.cpuUsage(cpu);
     levels.push({
       concurrency,
