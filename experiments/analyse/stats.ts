@@ -25,3 +25,8 @@ export function describe(values: readonly number[]): Stat {
   const half = (tCritical95(n - 1) * sd) / Math.sqrt(n);
   return { mean: m, sd, ci95: [m - half, m + half], n, values: [...values] };
 }
+
+/** Rule of three: with 0 failures in n requests, the failure rate is below 3/n at 95 % confidence. */
+export function failureBound(n: number): string {
+  return n > 0 ? `${((300 / n) >= 10 ? (300 / n).toFixed(0) : (300 / n).toFixed(1))} %` : 'unbounded';
+}

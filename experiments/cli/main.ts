@@ -10,6 +10,8 @@ import { collectEnvironment } from '../record/environment.js';
 import { writeJson } from '../record/store.js';
 import { REPO_ROOT } from '../../lib/repo-root.js';
 import { BACKENDS } from '../deploy/registry.js';
+import { sameReplicaShape } from '../contracts/deployment.js';
+import { runnableCells } from '../plan/plan.js';
 import type { Backend } from '../deploy/backend.js';
 import { runStudy } from '../engine/run-study.js';
 import { writeResults } from '../engine/write-results.js';
@@ -44,8 +46,7 @@ async function run(o: RunOptions): Promise<ExitCode> {
   if (o.dryRun) {
     say(forecastLines(plan, earlierDemand(resolve(o.resultsDir), plan)).join('\n'));
     // The manifests go to stdout alone, so `… --dry-run | kubectl apply -f -` works.
-    const first = plan.cells[0];
-    const manifests = first ? prepared.backend.dryRun({ runId: plan.runId }, first.deployment) : null;
+    const manifests = dryRunManifests(prepared, plan);
     if (manifests !== null) process.stdout.write(manifests);
     say('\n--dry-run: nothing started');
     return EXIT.ok;
@@ -115,6 +116,20 @@ async function run(o: RunOptions): Promise<ExitCode> {
   say(`${head}: ${STUDIES[plan.study].summarize(plan, trials)}; results in ${store.dir}`);
   logger.flush();
   return code;
+}
+
+/**
+ * What each replica shape of the plan would apply, in run order (one shape for the replicas
+ * study; one per configuration × model for the resources study, each headed by its cell).
+ */
+function dryRunManifests(p: Prepared, plan: Prepared['plan']): string | null {
+  const cells = runnableCells(plan.cells);
+  const shapes = cells.filter((c, i) => cells.findIndex((o) => sameReplicaShape(o.deployment, c.deployment)) === i);
+  const rendered = shapes.flatMap((c) => {
+    const yaml = p.backend.dryRun({ runId: plan.runId }, c.deployment);
+    return yaml === null ? [] : [shapes.length > 1 ? `# cell ${c.id}\n${yaml}` : yaml];
+  });
+  return rendered.length === 0 ? null : rendered.join('---\n');
 }
 
 async function createBackend(p: Prepared, log: (event: string, fields?: Record<string, unknown>) => void): Promise<Backend> {

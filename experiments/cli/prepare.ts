@@ -11,8 +11,8 @@ import { fromRepoRoot } from '../../lib/repo-root.js';
 import type { ConfiguredBackend } from '../deploy/backend.js';
 import { BACKENDS } from '../deploy/registry.js';
 import { checkImages } from '../plan/check-images.js';
-import { ConfigError, loadConfig, StudyConfig } from '../plan/config.js';
-import { buildPlan, Plan, PlanError } from '../plan/plan.js';
+import { ConfigError, loadConfig, StudyConfig, StudyName } from '../plan/config.js';
+import { buildPlan, Plan, PlanError, runnableCells } from '../plan/plan.js';
 import { readJson, RunStore } from '../record/store.js';
 import { STUDIES } from '../studies/index.js';
 import type { RunOptions } from './args.js';
@@ -44,18 +44,10 @@ function flagProblems(o: RunOptions): string[] {
   return problems;
 }
 
-/** The model files every cell's replicas load, each with the config key that names it. */
-function modelFiles(config: StudyConfig | Record<string, unknown>): [string, string][] {
-  const get = (obj: unknown, key: string): unknown => (obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[key] : undefined);
-  const str = (v: unknown, fallback: string) => (typeof v === 'string' && v.length > 0 ? v : fallback);
-  if (get(config, 'task') === 'pose') {
-    const pose = get(config, 'pose');
-    return [
-      [fromRepoRoot(str(get(pose, 'model'), 'model/movenet_singlepose_lightning_int8.onnx')), 'pose.model'],
-      [fromRepoRoot(str(get(pose, 'detector'), 'model/yolov8n_int8.onnx')), 'pose.detector'],
-    ];
-  }
-  return [[fromRepoRoot(str(get(config, 'model'), 'model/default.onnx')), 'model']];
+/** The study a config (perhaps an invalid one) asks for, else the default. */
+function studyOf(config: StudyConfig | Record<string, unknown>): StudyName {
+  const parsed = StudyName.safeParse(config.study);
+  return parsed.success ? parsed.data : 'replicas';
 }
 
 async function imageProblems(dir: string): Promise<{ problems: string[]; count: number }> {
@@ -89,7 +81,10 @@ export async function prepare(o: RunOptions, now = new Date()): Promise<Prepared
       if (o.study && config.study !== o.study) problems.push(`--study ${o.study}: config ${configFile} is a "${config.study}" study (drop --study or pick its config)`);
       else {
         const runId = newRunId(now, o.backend, o.quick, config.study);
-        plan = buildPlan(config, { runId, backend: o.backend, machineCores: os.availableParallelism(), fitHost: o.fitHost, profile: o.quick ? 'quick' : null, now });
+        plan = buildPlan(config, {
+          runId, backend: o.backend, machineCores: os.availableParallelism(), fitHost: o.fitHost, profile: o.quick ? 'quick' : null, now,
+          gpu: BACKENDS[o.backend].gpu, fileExists: existsSync,
+        });
         store = new RunStore(join(resolve(o.resultsDir), runId));
       }
     } catch (err) {
@@ -103,7 +98,7 @@ export async function prepare(o: RunOptions, now = new Date()): Promise<Prepared
   const checked = await imageProblems(imagesDir);
   problems.push(...checked.problems);
   if (o.backend !== 'fake') {
-    for (const [file, key] of modelFiles(raw)) {
+    for (const [file, key] of STUDIES[studyOf(raw)].modelFiles(raw)) {
       if (!existsSync(file)) problems.push(`model ${file} does not exist (run \`npm run model:install\` or set "${key}" in the config)`);
     }
   }
@@ -111,7 +106,8 @@ export async function prepare(o: RunOptions, now = new Date()): Promise<Prepared
   try {
     // without a valid config the backend's flags are still checked, against the defaults
     backend = BACKENDS[o.backend].configure({ flags: o, config: plan?.config ?? StudyConfig.parse({}) });
-    for (const cell of plan?.cells ?? []) problems.push(...backend.check(cell.deployment).map((p) => `cell ${cell.id}: ${p}`));
+    // skipped cells (plan.ts runnableCells) never reach the backend, so it is never asked about them
+    for (const cell of runnableCells(plan?.cells ?? [])) problems.push(...backend.check(cell.deployment).map((p) => `cell ${cell.id}: ${p}`));
   } catch (err) {
     problems.push(`--backend ${o.backend}: ${(err as Error).message}`);
   }

@@ -2,12 +2,14 @@
  * Which trial of a cell to run next, from what is already on disk. Pure, so
  * --resume and the adaptive rule (past the minimum, add trials while the
  * 95 % confidence interval of the cell's answer is wider than ±ciHalfWidth
- * of its mean, up to the cap) are tested without running anything.
+ * of its mean, up to the cap) are tested without running anything. A valid
+ * trial that `endsCell` settles its cell at once (a deployment that never
+ * became ready is not worth redeploying for the trial count).
  */
 import { describe } from '../analyse/stats.js';
 import type { StudyConfig } from '../plan/config.js';
 import type { PlannedCell } from '../plan/plan.js';
-import type { TrialResult } from '../record/schema.js';
+import { isMaxUsersTrial, type TrialResult } from '../record/schema.js';
 
 export interface NextTrial {
   trial: number;
@@ -29,6 +31,7 @@ export function settled(values: readonly number[], share: number): boolean {
 export function nextTrial(config: StudyConfig, cell: Pick<PlannedCell, 'id'>, recorded: readonly TrialResult[], value: TrialValue): NextTrial | null {
   const mine = ofCell(cell, recorded);
   const valid = mine.filter((t) => t.valid);
+  if (valid.some((t) => t.endsCell !== undefined)) return null;
   const attemptsPerTrial = config.trials.invalidRetries + 1;
   for (let trial = 0; trial < config.trials.max; trial += 1) {
     if (valid.some((t) => t.trial === trial)) continue;
@@ -48,6 +51,7 @@ export function remainingTrials(config: StudyConfig, cells: readonly Pick<Planne
   let remaining = 0;
   for (const cell of cells) {
     const mine = ofCell(cell, recorded);
+    if (mine.some((t) => t.valid && t.endsCell !== undefined)) continue;
     for (let trial = 0; trial < config.trials.min; trial += 1) {
       const settled = mine.some((t) => t.trial === trial && t.valid) || mine.filter((t) => t.trial === trial).length >= attemptsPerTrial;
       if (!settled) remaining += 1;
@@ -65,7 +69,7 @@ export function remainingTrials(config: StudyConfig, cells: readonly Pick<Planne
  * answer that would only pass; the answer is still decided by holds.
  */
 export function startHint(config: StudyConfig, cell: Pick<PlannedCell, 'id' | 'replicas' | 'location'>, recorded: readonly TrialResult[]): number {
-  const valid = recorded.filter((t) => t.valid && t.location === cell.location && t.maxUsers > 0);
+  const valid = recorded.filter(isMaxUsersTrial).filter((t) => t.valid && t.location === cell.location && t.maxUsers > 0);
   const same = valid.filter((t) => t.cell === cell.id).map((t) => t.maxUsers);
   const fewer = valid.filter((t) => t.replicas < cell.replicas);
   const closest = Math.max(0, ...fewer.map((t) => t.replicas));

@@ -9,7 +9,7 @@ import type { Step } from '../contracts/domain.js';
 import type { Backend, LoadExecutor, LocationEndpoint } from '../deploy/backend.js';
 import type { StudyConfig } from '../plan/config.js';
 import type { Plan, PlannedTrial } from '../plan/plan.js';
-import { SCHEMA_VERSION, type TrialResult } from '../record/schema.js';
+import { isMaxUsersTrial, SCHEMA_VERSION, type MaxUsersTrial, type TrialResult } from '../record/schema.js';
 import { MAX_USERS_STRATEGIES } from '../search/index.js';
 import { jobProbe, type JobBase } from '../search/job-probe.js';
 import { objectiveMaxUsers } from '../search/objective.js';
@@ -28,6 +28,8 @@ export interface TrialContext {
   log: LogFn;
   /** every trial recorded so far (where the search starts, whether the cell still needs its saturation phase) */
   recorded: readonly TrialResult[];
+  /** seconds the cell's deploy took (replace, start, ready), given to the first trial after it only */
+  deployS?: number;
 }
 
 /** Pure: why a finished search cannot be reported as the service's limit, or null. */
@@ -55,13 +57,13 @@ export function holdCapS(config: StudyConfig): number {
   return Math.max(config.search.maxHoldS, config.failure.timeoutMs / 1000 + 2 * config.search.windowS);
 }
 
-export async function runMaxUsersTrial(planned: PlannedTrial, attempt: number, ctx: TrialContext): Promise<TrialResult> {
+export async function runMaxUsersTrial(planned: PlannedTrial, attempt: number, ctx: TrialContext): Promise<MaxUsersTrial> {
   const { config } = ctx.plan;
   const startedAt = new Date().toISOString();
   const cell = ctx.plan.cells.find((c) => c.id === planned.cell);
   if (!cell) throw new Error(`trial ${planned.id}: no cell ${planned.cell} in the plan`);
   const seed = planned.replicas * 1_000_000 + planned.trial * 1000 + attempt * 100;
-  const saturate = !ctx.recorded.some((t) => t.cell === cell.id && t.saturation !== undefined);
+  const saturate = !ctx.recorded.some((t) => t.cell === cell.id && isMaxUsersTrial(t) && t.saturation !== undefined);
   const saturation = saturate && config.saturation.enabled
     ? await runSaturationPhase({ config, cell, backend: ctx.backend, executor: ctx.executor, url: ctx.endpoint.url, imagesDir: ctx.imagesDir, seed, signal: ctx.signal })
     : undefined;

@@ -13,9 +13,10 @@ import { z } from 'zod';
 import { BalancerPolicy } from '../contracts/deployment.js';
 import { Location, Task } from '../contracts/domain.js';
 import { formatIssues } from './config-issues.js';
+import { ResourcesConfig } from './resources-config.js';
 
 /** The studies a config can ask for (experiments/studies has one description each). */
-export const STUDY_NAMES = ['replicas'] as const;
+export const STUDY_NAMES = ['replicas', 'resources'] as const;
 export const StudyName = z.enum(STUDY_NAMES);
 export type StudyName = z.infer<typeof StudyName>;
 
@@ -23,7 +24,7 @@ const positiveInt = z.number().int().positive();
 
 export const StudyConfig = z
   .strictObject({
-    /** which study: `replicas` (the assignment's max users per replica count and client location) */
+    /** which study: `replicas` (the assignment's max users per replica count and client location), `resources` (throughput per CPU × memory × model) */
     study: StudyName.default('replicas'),
     task: Task.default('detection'),
     /** replica counts, measured in ascending order so scaling reuses replicas */
@@ -129,6 +130,8 @@ export const StudyConfig = z
       .prefault({}),
     /** how long a deployment may take to become ready, seconds (local backend: each replica's /readyz); one that does not fails its deploy */
     readyTimeoutS: z.number().positive().default(180),
+    /** the `resources` study's axes, workload, objective and prices (experiments/plan/resources-config.ts) */
+    resources: ResourcesConfig.prefault({}),
   })
   .refine((c) => c.trials.max >= c.trials.min, { message: 'trials.max must be ≥ trials.min', path: ['trials', 'max'] });
 export type StudyConfig = z.infer<typeof StudyConfig>;

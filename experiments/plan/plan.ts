@@ -31,6 +31,13 @@ export const PlannedCell = z.object({
   cpuDemand: z.number(),
   /** what the backend runs for this cell */
   deployment: DeploymentSpec,
+  /** what the study calls this cell along its own axes (e.g. configuration and model), for its analysis and progress */
+  labels: z.record(z.string(), z.string()).optional(),
+  /**
+   * Why this cell does not run on this plan's backend (e.g. a GPU share on a backend without GPUs).
+   * A skipped cell is part of the results, with this reason, but is never checked, deployed or measured.
+   */
+  skip: z.string().optional(),
 });
 export type PlannedCell = z.infer<typeof PlannedCell>;
 
@@ -63,6 +70,10 @@ export interface PlanContext {
   fitHost: boolean;
   profile: string | null;
   now: Date;
+  /** the backend can give replicas a GPU share (BackendModule.gpu) @default false */
+  gpu?: boolean;
+  /** whether a model file exists, for models measured only when installed @default every file exists */
+  fileExists?: (path: string) => boolean;
 }
 
 export class PlanError extends Error {
@@ -73,18 +84,23 @@ export function trialId(cell: Pick<PlannedCell, 'id'>, trial: number): string {
   return `${cell.id}-t${trial}`;
 }
 
-/** Rough allowance for starting, scaling or replacing replicas, seconds. */
-const DEPLOY_S = 15;
+/** Rough allowance for starting, scaling or replacing replicas, seconds (a study may give its own). */
+export const DEPLOY_S = 15;
+
+/** The cells that run: every one the study planned except those skipped on this backend. */
+export const runnableCells = (cells: readonly PlannedCell[]): PlannedCell[] => cells.filter((c) => c.skip === undefined);
 
 export function buildPlan(config: StudyConfig, ctx: PlanContext): Plan {
   const study = STUDIES[config.study];
   const hostCores = config.hostCores ?? ctx.machineCores;
-  const layout = study.cells(config, { hostCores, fitHost: ctx.fitHost });
-  const trials: PlannedTrial[] = layout.cells.flatMap((cell) =>
+  const layout = study.cells(config, { hostCores, fitHost: ctx.fitHost, gpu: ctx.gpu ?? false, fileExists: ctx.fileExists ?? (() => true) });
+  const runnable = runnableCells(layout.cells);
+  const trials: PlannedTrial[] = runnable.flatMap((cell) =>
     Array.from({ length: config.trials.min }, (_, t) => ({ id: trialId(cell, t), cell: cell.id, replicas: cell.replicas, location: cell.location, trial: t })),
   );
-  const deployments = new Set(layout.cells.map((c) => JSON.stringify(c.deployment))).size;
-  const estimateS = deployments * DEPLOY_S + trials.reduce((sum, t) => sum + study.estimateTrialS(config, layout.cells.find((c) => c.id === t.cell)!), 0);
+  const deployments = [...new Map(runnable.map((c) => [JSON.stringify(c.deployment), c])).values()];
+  const deployS = deployments.reduce((sum, c) => sum + (study.estimateDeployS?.(config, c) ?? DEPLOY_S), 0);
+  const estimateS = deployS + trials.reduce((sum, t) => sum + study.estimateTrialS(config, runnable.find((c) => c.id === t.cell)!), 0);
   return {
     schemaVersion: SCHEMA_VERSION,
     runId: ctx.runId,

@@ -33,6 +33,12 @@ const TrialBase = {
   limitsEnforced: z.boolean(),
   network: NetworkPath,
   replicaStats: z.array(ReplicaStats),
+  /**
+   * Set when this trial settles its cell whatever its trial count says: the reason no
+   * further trial of the cell would measure anything new (its deployment never became
+   * ready, its replica was OOM-killed). The engine runs no more trials of the cell.
+   */
+  endsCell: z.string().optional(),
 };
 
 /** A cell's saturation phase (engine/saturation-phase.ts), recorded with its first trial. */
@@ -78,8 +84,41 @@ export const MaxUsersTrial = z.object({
 export type MaxUsersTrial = z.infer<typeof MaxUsersTrial>;
 
 /** One trial file; `question` says which kind (a study's cells ask one question each). */
-export const TrialResult = z.discriminatedUnion('question', [MaxUsersTrial]);
+/** How a configuration fared: it served, it was OOM-killed, or it failed another way (the reason says which). */
+export const TRIAL_STATUSES = ['success', 'oom', 'failed'] as const;
+export const TrialStatus = z.enum(TRIAL_STATUSES);
+export type TrialStatus = z.infer<typeof TrialStatus>;
+
+/** A trial of the `workload` question: one warmed-up replica under a fixed workload at concurrency 1 and at saturation. */
+export const WorkloadTrial = z.object({
+  ...TrialBase,
+  question: z.literal('workload'),
+  status: TrialStatus,
+  /** why the status is not success (the OOM kill, the readiness timeout, the failed answers) */
+  error: z.string().optional(),
+  /** seconds the cell's deploy took (replicas replaced, started and ready); on the first trial after a deploy only, null otherwise */
+  startupS: z.number().nonnegative().nullable(),
+  /** seconds the workload took (warm-ups included) */
+  workloadS: z.number().nonnegative(),
+  /** [concurrency 1, saturation], as measured; fewer when the replica never served */
+  levels: z.array(SaturationLevel),
+  /** the replica's cgroup counters and the host's busy share over the workload (engine/replica-usage.ts); absent when the backend reads no CPU counters */
+  usage: ReplicaUsage.optional(),
+  /** OOM kills and restarts over the workload, from the replica's status (counted also without cgroup counters) */
+  oomKills: z.number().int().nonnegative(),
+  restarts: z.number().int().nonnegative(),
+  /** the cgroup's max usage since the replica started (memory.max_usage_in_bytes / memory.peak); null when not read */
+  memoryPeakBytes: z.number().nonnegative().nullable(),
+  loadGenCpu: z.number().nonnegative(),
+});
+export type WorkloadTrial = z.infer<typeof WorkloadTrial>;
+
+/** One trial file; `question` says which kind (a study's cells ask one question each). */
+export const TrialResult = z.discriminatedUnion('question', [MaxUsersTrial, WorkloadTrial]);
 export type TrialResult = z.infer<typeof TrialResult>;
+
+export const isMaxUsersTrial = (t: TrialResult): t is MaxUsersTrial => t.question === 'max-users';
+export const isWorkloadTrial = (t: TrialResult): t is WorkloadTrial => t.question === 'workload';
 
 export const Stat = z.object({
   mean: z.number(),

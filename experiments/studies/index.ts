@@ -5,8 +5,10 @@
  */
 import type { StudyName } from '../plan/config.js';
 import { replicasStudy } from './replicas.js';
+import { resourcesStudy } from './resources.js';
 import type { Study } from './types.js';
 
 export const STUDIES = {
   replicas: replicasStudy,
+  resources: resourcesStudy,
 } as const satisfies Record<StudyName, Study>;

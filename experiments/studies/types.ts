@@ -10,7 +10,7 @@ import type { StudyConfig, StudyName } from '../plan/config.js';
 import type { TrialResult } from '../record/schema.js';
 
 /** What the engine asks of a cell; engine/questions.ts runs each. */
-export const QUESTION_NAMES = ['max-users'] as const;
+export const QUESTION_NAMES = ['max-users', 'workload'] as const;
 export type QuestionName = (typeof QUESTION_NAMES)[number];
 
 export interface HostContext {
@@ -18,6 +18,10 @@ export interface HostContext {
   hostCores: number;
   /** --fit-host: scale per-replica CPU down so the largest cell fits */
   fitHost: boolean;
+  /** the backend can give replicas a GPU share; without, a study plans its GPU cells as skipped (PlannedCell.skip) */
+  gpu: boolean;
+  /** whether a file exists (models that are measured only when installed) */
+  fileExists: (path: string) => boolean;
 }
 
 export interface CellLayout {
@@ -43,6 +47,16 @@ export interface Study {
   cells(config: StudyConfig, host: HostContext): CellLayout;
   /** a rough duration of one trial of `cell`, seconds (the plan's estimate; progress replaces it with measured times) */
   estimateTrialS(config: StudyConfig, cell: PlannedCell): number;
+  /** a rough duration of deploying `cell`'s shape, seconds @default plan.ts DEPLOY_S */
+  estimateDeployS?(config: StudyConfig, cell: PlannedCell): number;
+  /**
+   * The model files the config names that must exist, each with the config key naming it; prepare
+   * checks them before anything starts, also when the config is otherwise invalid (so `config` is
+   * the merged, unvalidated object then).
+   */
+  modelFiles(config: unknown): [file: string, key: string][];
+  /** the study's part of the plan's text (--dry-run and the head of every run): its settings and a table of its cells */
+  planLines(plan: Plan): string[];
   /** trials → result files (pure); called after every trial and once at the end */
   analyse(plan: Plan, trials: readonly TrialResult[], meta: { limitsEnforced: boolean; createdAt: string }): ResultFiles;
   /** the answer in one line, for the end of a run ("max users 1×cluster 30 (1 trial), …") */

@@ -5,8 +5,10 @@
  */
 import type { StudyName } from '../../experiments/plan/config.js';
 import { replicasSection } from './replicas/index.js';
+import { resourcesSection } from './resources/index.js';
 import type { ReportSection } from './types.js';
 
 export const REPORT_SECTIONS = {
   replicas: replicasSection,
+  resources: resourcesSection,
 } as const satisfies Record<StudyName, ReportSection>;

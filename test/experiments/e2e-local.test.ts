@@ -11,7 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Environment, Results, SUMMARY_CSV_COLUMNS, TrialResult } from '../../experiments/record/schema.js';
+import { Environment, MaxUsersTrial, Results, SUMMARY_CSV_COLUMNS, TrialResult } from '../../experiments/record/schema.js';
 import { Plan } from '../../experiments/plan/plan.js';
 import { runTag } from '../../experiments/deploy/local/ownership.js';
 import { isRoot, leftovers } from '../helpers/local-options.js';
@@ -73,7 +73,7 @@ describe('run-all on the real local backend', { timeout: 300_000 }, () => {
     const environment = Environment.parse(await readJson(join(dir, 'environment.json')));
     const trialFiles = (await readdir(join(dir, 'trials'))).sort();
     assert.deepEqual(trialFiles, plan.trials.map((t) => `${t.id}.json`).sort());
-    const trials = await Promise.all(trialFiles.map(async (f) => TrialResult.parse(await readJson(join(dir, 'trials', f)))));
+    const trials = await Promise.all(trialFiles.map(async (f) => MaxUsersTrial.parse(await readJson(join(dir, 'trials', f)))));
     for (const trial of trials) {
       assert.ok(trial.valid, `${trial.id}: ${trial.invalidReason ?? ''}`);
       assert.ok(trial.maxUsers >= 1, `${trial.id} served at least one user`);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { buildStep, type RequestRecord } from '../../experiments/load/step-builder.js';
-import { SCHEMA_VERSION, type TrialResult } from '../../experiments/record/schema.js';
+import { SCHEMA_VERSION, type MaxUsersTrial } from '../../experiments/record/schema.js';
 import { type Step } from '../../experiments/contracts/domain.js';
 
 export async function tempDir(prefix = 'cd-exp-'): Promise<{ dir: string; cleanup: () => Promise<void> }> {
@@ -38,7 +38,7 @@ export function okRecords(n: number, latencyMs: number, durationS = 2, servedBy 
   return Array.from({ length: n }, (_, i) => ({ doneAtMs: ((i + 0.5) * durationS * 1000) / n, latencyMs, servedBy }));
 }
 
-export function trialFrom(o: { replicas: number; location: 'cluster' | 'remote'; trial: number; maxUsers: number; valid?: boolean; latencyMs?: number }): TrialResult {
+export function trialFrom(o: { replicas: number; location: 'cluster' | 'remote'; trial: number; maxUsers: number; valid?: boolean; latencyMs?: number }): MaxUsersTrial {
   const confirm = stepFrom(o.maxUsers, okRecords(50, o.latencyMs ?? 100));
   const valid = o.valid ?? true;
   return {

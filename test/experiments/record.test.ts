@@ -5,11 +5,11 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import { nextTrial, remainingTrials, startHint } from '../../experiments/engine/cell-trials.js';
 import { resolveConfig } from '../../experiments/plan/config.js';
 import { RunStore, writeAtomic } from '../../experiments/record/store.js';
-import type { TrialResult } from '../../experiments/record/schema.js';
+import { isMaxUsersTrial, type TrialResult } from '../../experiments/record/schema.js';
 import { tempDir, trialFrom } from './helpers.js';
 
 const cellOf = (replicas: number, location: 'cluster' | 'remote') => ({ id: `r${replicas}-${location}`, replicas, location });
-const byMaxUsers = (t: TrialResult) => t.maxUsers;
+const byMaxUsers = (t: TrialResult) => (isMaxUsersTrial(t) ? t.maxUsers : Number.NaN);
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeEach(async () => {
@@ -41,7 +41,7 @@ describe('atomic writes', () => {
     await store.writeTrial(trialFrom({ replicas: 1, location: 'cluster', trial: 0, maxUsers: 9 }));
     await writeFile(join(store.trialsDir, 'r1-cluster-t1.json.123.tmp'), '{"half');
     const trials = await store.readTrials();
-    assert.deepEqual(trials.map((t) => [t.id, t.maxUsers]), [['r1-cluster-t0', 9]]);
+    assert.deepEqual(trials.map((t) => [t.id, byMaxUsers(t)]), [['r1-cluster-t0', 9]]);
     await writeFile(join(store.trialsDir, 'r1-cluster-t2.json'), '{"id": 3}');
     await assert.rejects(store.readTrials(), /r1-cluster-t2\.json: .*(question|schemaVersion)/);
   });

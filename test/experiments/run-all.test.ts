@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { Environment, Results, SUMMARY_CSV_COLUMNS, TrialResult } from '../../experiments/record/schema.js';
+import { Environment, MaxUsersTrial, Results, SUMMARY_CSV_COLUMNS } from '../../experiments/record/schema.js';
 import { Plan } from '../../experiments/plan/plan.js';
 import { makeImages, runAll, tempDir, writeCorruptImage } from './helpers.js';
 
@@ -60,7 +60,7 @@ describe('run-all on the fake backend', () => {
     const trialFiles = (await readdir(join(runDir, 'trials'))).sort();
     assert.deepEqual(trialFiles, plan.trials.map((t) => `${t.id}.json`).sort());
     for (const f of trialFiles) {
-      const trial = TrialResult.parse(JSON.parse(await readFile(join(runDir, 'trials', f), 'utf8')));
+      const trial = MaxUsersTrial.parse(JSON.parse(await readFile(join(runDir, 'trials', f), 'utf8')));
       assert.ok(trial.maxUsers > 0 && trial.valid, f);
       assert.equal(trial.steps[trial.confirmStep]?.users, trial.maxUsers);
     }

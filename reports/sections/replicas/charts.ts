@@ -8,28 +8,12 @@ import type { Location } from '../../../experiments/contracts/domain.js';
 import { cellAt, type ReportData } from './data.js';
 import { WORDS, type Lang } from '../../terms.js';
 import { REPLICA_WORDS } from './terms.js';
+import { config, PALETTE, WIDTH } from '../chart-style.js';
 
 export interface Figure {
   id: 'scaling' | 'latency' | 'saturation' | 'balance';
   caption: string;
   spec: TopLevelSpec;
-}
-
-/** Roughly the text width of an A4 page with 1-inch margins, in CSS pixels. */
-const WIDTH = 560;
-const FONT = 'Liberation Serif';
-const PALETTE = ['#1f4e79', '#c0504d', '#4f8a3c', '#8064a2', '#d08a2c', '#3a9fb0', '#7f7f7f', '#b5651d'];
-
-function config(lang: Lang): TopLevelSpec['config'] {
-  const font = lang === 'zh' ? `${FONT}, Noto Serif CJK SC` : FONT;
-  return {
-    font,
-    view: { stroke: '#888' },
-    axis: { labelFontSize: 11, titleFontSize: 12, titleFontWeight: 'normal', grid: true, gridColor: '#e4e4e4', labelFont: font, titleFont: font },
-    legend: { labelFontSize: 11, titleFontSize: 11, titleFontWeight: 'normal', orient: 'bottom', labelFont: font, titleFont: font },
-    header: { labelFontSize: 12, titleFontSize: 12, labelFont: font, titleFont: font },
-    range: { category: PALETTE },
-  };
 }
 
 /** Measured max users (points, ± sd) and the capacity model (lines), plus the model's what-if at 16 and 32 pods. */

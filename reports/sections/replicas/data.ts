@@ -2,7 +2,7 @@
  * Recorded results → the numbers the report shows. Pure: the loader hands in
  * validated files, everything here is arithmetic and grouping.
  */
-import type { Cell, Results, TrialResult } from '../../../experiments/record/schema.js';
+import { isMaxUsersTrial, type Cell, type Results, type TrialResult } from '../../../experiments/record/schema.js';
 import type { Location } from '../../../experiments/contracts/domain.js';
 import { SUMMARY_CSV_COLUMNS } from '../../../experiments/record/schema.js';
 import type { RunFiles } from '../../run-files.js';
@@ -57,7 +57,7 @@ export function cellAt(data: ReportData, pods: number, location: Location): Cell
 
 function latencyCurves(trials: TrialResult[]): CurvePoint[] {
   const sums = new Map<string, { point: CurvePoint; n: number }>();
-  for (const trial of trials.filter((t) => t.valid)) {
+  for (const trial of trials.filter(isMaxUsersTrial).filter((t) => t.valid)) {
     for (const step of trial.steps) {
       const key = `${trial.location}|${trial.replicas}|${step.users}`;
       const entry = sums.get(key) ?? { point: { location: trial.location, replicas: trial.replicas, users: step.users, meanMs: 0 }, n: 0 };
