@@ -36,8 +36,9 @@ export interface LimitFinding {
 }
 
 const LINK_SHARE = 0.8;
-const THROTTLED = 0.5;
-const QUOTA_USED = 0.9;
+/** A replica throttled in this share of its CFS periods, or using this share of its quota, is bound by its quota (resources-observations.ts too). */
+export const THROTTLED = 0.5;
+export const QUOTA_USED = 0.9;
 const HOST_USED = 0.75;
 const HOST_BUSY = 0.9;
 

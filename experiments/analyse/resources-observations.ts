@@ -6,6 +6,7 @@
  * OOM kills, failures and skipped configurations; how much evidence there is.
  * Each is one sentence for the summary file and the report.
  */
+import { QUOTA_USED, THROTTLED } from './limits.js';
 import type { ResourceRow } from './resources-rows.js';
 
 export interface ObservationContext {
@@ -17,8 +18,6 @@ export interface ObservationContext {
 
 /** Below this share of the linear expectation a step counts as a shortfall worth explaining. */
 const SHORTFALL = 0.85;
-/** Throttled in this share of its CFS periods: the quota was what bounded the replica. */
-const QUOTA_BOUND = 0.1;
 /** The host's cores this busy over a workload: a replica below its quota was starved by the host. */
 const HOST_BUSY = 0.9;
 
@@ -36,14 +35,16 @@ function evidence(rows: readonly ResourceRow[]): string | null {
 /** Why a configuration fell short of linear scaling, from what was measured there. */
 function explain(r: ResourceRow, ctx: ObservationContext): string {
   if (r.capacityBound) return `the host bounds it: ${r.cpu} CPU + ${ctx.loadGenCpu} for the load generator exceed its ${ctx.hostCores} cores`;
-  if (r.throttledShare !== null && r.throttledShare >= QUOTA_BOUND) return `its quota still throttled it in ${pct(r.throttledShare)} of its CPU periods`;
+  if ((r.throttledShare !== null && r.throttledShare >= THROTTLED) || (r.cpuUsedCores !== null && r.cpuUsedCores >= QUOTA_USED * r.cpu)) {
+    return `its quota bound it (throttled in ${pct(r.throttledShare ?? 0)} of its CPU periods, ${f(r.cpuUsedCores ?? 0, 2)} of ${r.cpu} cores used)`;
+  }
   if (r.cpuUsedCores !== null) {
-    const used = `it used ${f(r.cpuUsedCores, 2)} of its ${r.cpu} cores and was hardly throttled`;
+    const used = `it used ${f(r.cpuUsedCores, 2)} of its ${r.cpu} cores, throttled in ${pct(r.throttledShare ?? 0)} of its CPU periods`;
     if (r.hostBusyShare === null) return `${used}: not its quota but the host's other load or the service's own concurrency held it`;
     const host = `the host's ${ctx.hostCores} cores were ${pct(r.hostBusyShare)} busy${r.otherLoadCores !== null ? `, ${f(r.otherLoadCores, 2)} cores of it other work than the replica and the load generator` : ''}`;
     return r.hostBusyShare >= HOST_BUSY
-      ? `${used} while ${host}: the host's other load, not the quota, held it`
-      : `${used} while ${host}: with cores to spare, the service's own concurrency (its threads) held it`;
+      ? `${used}, while ${host}: the host's other load, not the quota, held it`
+      : `${used}, while ${host}: with cores to spare, the service's own concurrency (its threads) held it`;
   }
   return 'no CPU counters were read, so the limit cannot be named';
 }
@@ -79,7 +80,7 @@ export function resourceObservations(rows: readonly ResourceRow[], ctx: Observat
     out.push(`Over the host's capacity (replica CPU + ${ctx.loadGenCpu} for the load generator > ${ctx.hostCores} cores): ${list(over)}; their numbers describe the host, not the configuration.`);
   }
   const throttled = rows.filter((r) => r.status === 'success' && r.throttledShare !== null).sort((a, b) => b.throttledShare! - a.throttledShare!)[0];
-  if (throttled && throttled.throttledShare! >= QUOTA_BOUND) {
+  if (throttled && throttled.throttledShare! >= THROTTLED) {
     out.push(`Most throttled: ${throttled.model} at ${throttled.configuration}, its ${throttled.cpu}-CPU quota hit in ${pct(throttled.throttledShare!)} of its CPU periods.`);
   }
   const oom = rows.filter((r) => r.status === 'oom');

@@ -137,7 +137,7 @@ test('observations: linear expectation from the smallest CPU, the limit that exp
   const text = out.join('\n');
   assert.match(out[0]!, /^n = 1 trial per configuration: no spread/);
   assert.match(text, /yolox-nano \(detection\) at 512 MiB: 4\.00, 8\.00, 12\.00, 12\.00 images\/s at 0\.25, 0\.5, 1, 2 CPU, 100 %, 75 %, 38 % of linear from 0\.25 CPU/);
-  assert.match(text, /at 1 CPU it used 0\.60 of its 1 cores and was hardly throttled while the host's 2 cores were 98 % busy.*the host's other load, not the quota, held it/);
+  assert.match(text, /at 1 CPU it used 0\.60 of its 1 cores, throttled in 2 % of its CPU periods, while the host's 2 cores were 98 % busy.*the host's other load, not the quota, held it/);
   assert.match(text, /at 2 CPU the host bounds it: 2 CPU \+ 1 for the load generator exceed its 2 cores/);
   assert.match(text, /Over the host's capacity .*cpu2-mem64, cpu2-mem512, cpu2-mem1024/);
   assert.match(text, /Most throttled: yolox-nano at cpu0\.25-mem512, its 0\.25-CPU quota hit in 70 % of its CPU periods/);
