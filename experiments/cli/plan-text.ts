@@ -28,7 +28,7 @@ export function formatPlan(plan: Plan, images: { dir: string; count: number }): 
     `images ${images.count} from ${images.dir}`,
     ...STUDIES[plan.study].planLines(plan),
     '',
-    `${plan.trials.length} trials planned (more, up to ${c.trials.max} per cell, until the 95 % CI of its answer is within ±${Math.round(c.trials.ciHalfWidth * 100)} %)${skipped > 0 ? `, ${skipped} cells skipped` : ''}, estimated ${formatDuration(plan.estimateS)}`,
+    `${plan.trials.length} trials planned${c.trials.max > c.trials.min ? ` (more, up to ${c.trials.max} per cell, until the 95 % CI of its answer is within ±${Math.round(c.trials.ciHalfWidth * 100)} %)` : ''}${skipped > 0 ? `, ${skipped} cell${skipped === 1 ? '' : 's'} skipped` : ''}, estimated ${formatDuration(plan.estimateS)}`,
   ];
   for (const w of plan.warnings) lines.push(`WARNING ${w}`);
   return lines.join('\n');

@@ -46,7 +46,7 @@ test('--dry-run lists the grid, the skipped GPU configuration and the estimate',
   assert.match(run.stderr, /study resources/);
   assert.match(run.stderr, /cpu0\.5-mem512 +fake +0\.5 +512/);
   assert.match(run.stderr, /gpu-half .*1 vGPU 50 % 12000 MiB .*SKIPPED: GPU share not available on this backend/);
-  assert.match(run.stderr, /2 trials planned .*1 cells skipped, estimated/);
+  assert.match(run.stderr, /2 trials planned, 1 cell skipped, estimated/);
   assert.equal(existsSync(join(tmp.dir, 'dry')), false);
 });
 
