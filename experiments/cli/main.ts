@@ -44,7 +44,8 @@ async function run(o: RunOptions): Promise<ExitCode> {
   const { plan, store } = prepared;
   say(formatPlan(plan, { dir: prepared.imagesDir, count: prepared.imageCount }));
   if (o.dryRun) {
-    say(forecastLines(plan, earlierDemand(resolve(o.resultsDir), plan)).join('\n'));
+    // the capacity model forecasts max users: only a study that asks for them gets the forecast
+    if (STUDIES[plan.study].question === 'max-users') say(forecastLines(plan, earlierDemand(resolve(o.resultsDir), plan)).join('\n'));
     // The manifests go to stdout alone, so `… --dry-run | kubectl apply -f -` works.
     const manifests = dryRunManifests(prepared, plan);
     if (manifests !== null) process.stdout.write(manifests);
