@@ -86,6 +86,8 @@ export interface TaskModelChoices {
   bestThroughput: Choice | null;
   bestPerCpu: Choice | null;
   cheapestMeetingObjective: Choice | null;
+  /** no configuration of this task × model ran (all skipped) */
+  measured: boolean;
   /** why a choice is null */
   notes: string[];
 }
@@ -120,7 +122,9 @@ export function optimalConfigurations(analysed: readonly AnalysisRow[], objectiv
     const { task, model } = group[0]!.row;
     const candidates = group.filter((a) => served(a.row));
     const notes: string[] = [];
-    if (candidates.length === 0) notes.push(`no configuration served ${model} (${group.map((a) => `${a.row.configuration}: ${a.row.status}`).join(', ')})`);
+    const skipped = group.filter((a) => a.row.status === 'skipped');
+    if (skipped.length === group.length) notes.push(`not measured: ${[...new Set(skipped.map((a) => a.row.error))].join('; ')}`);
+    else if (candidates.length === 0) notes.push(`no configuration served ${model} (${group.map((a) => `${a.row.configuration}: ${a.row.status}`).join(', ')})`);
     const meeting = candidates.filter((a) => a.meetsObjective === true);
     const cheapest = [...meeting].sort((a, b) => a.costPerHour - b.costPerHour || b.row.imagesPerS.mean - a.row.imagesPerS.mean)[0];
     if (candidates.length > 0 && !cheapest) {
@@ -135,6 +139,7 @@ export function optimalConfigurations(analysed: readonly AnalysisRow[], objectiv
     return {
       task,
       model,
+      measured: skipped.length < group.length,
       bestThroughput: best ? choice(best) : null,
       bestPerCpu: perCpu ? choice(perCpu) : null,
       cheapestMeetingObjective: cheapest ? choice(cheapest) : null,

@@ -144,6 +144,7 @@ export const resourcesStudy: Study = {
     const best = rows.filter((r) => r.status === 'success').sort((a, b) => b.imagesPerS.mean - a.imagesPerS.mean);
     const top = best.filter((r, i) => best.findIndex((o) => o.model === r.model) === i).map((r) => `${r.model} ${r.imagesPerS.mean.toFixed(1)} images/s at ${r.configuration}${r.capacityBound ? '*' : ''}`);
     const counts = `${count('success')} served, ${count('oom')} oom, ${count('failed')} failed, ${count('skipped')} skipped${count('pending') ? `, ${count('pending')} not run` : ''}`;
-    return `${rows.length} configurations × models: ${counts}${top.length ? `; best ${top.join(', ')}` : ''}${best.some((r) => r.capacityBound) ? ' (* over host capacity)' : ''}`;
+    const topBound = best.some((r, i) => r.capacityBound && best.findIndex((o) => o.model === r.model) === i);
+    return `${rows.length} configurations × models: ${counts}${top.length ? `; best ${top.join(', ')}` : ''}${topBound ? ' (* over host capacity)' : ''}`;
   },
 };

@@ -129,6 +129,10 @@ test('optimal configurations: most images/s, most per CPU, and the cheapest meet
   const movenet = optimalConfigurations(analysisRows(rows, config().resources), config().resources.objective).find((x) => x.model === 'movenet')!;
   assert.equal(movenet.bestThroughput, null);
   assert.match(movenet.notes[0]!, /no configuration served movenet/);
+  assert.equal(movenet.measured, true);
+  const onlySkipped = resourceRows(planOf().cells.filter((c) => c.id === 'yolox-nano-gpu-half'), [], true, 2);
+  const notMeasured = optimalConfigurations(analysisRows(onlySkipped, config().resources), config().resources.objective)[0]!;
+  assert.deepEqual([notMeasured.measured, notMeasured.notes], [false, ['not measured: GPU share not available on this backend']]);
 });
 
 test('observations: linear expectation from the smallest CPU, the limit that explains a shortfall, OOM, skips and n', () => {

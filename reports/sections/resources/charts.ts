@@ -15,19 +15,22 @@ import type { ResourcesRun } from './load.js';
 import { RESOURCE_WORDS } from './terms.js';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
-const taskModel = (r: ResourceRow) => `${r.task} / ${r.model}`;
+/** The model names the column; pose is said, detection is the default task. */
+const taskModel = (r: ResourceRow) => (r.task === 'pose' ? `${r.model} (pose)` : r.model);
 
 function heatmap(run: ResourcesRun, lang: Lang): TopLevelSpec {
   const rw = RESOURCE_WORDS[lang];
   const configurations = [...new Set(run.rows.map((r) => r.configuration))];
+  const columns = [...new Set(run.rows.map(taskModel))];
   const values = run.rows.map((r) => ({
     configuration: r.configuration,
     taskModel: taskModel(r),
     rate: r.status === 'success' ? r.imagesPerS.mean : null,
     label: r.status === 'success' ? `${f.qps(r.imagesPerS.mean)}${r.capacityBound ? '*' : ''}` : (rw.status[r.status] ?? r.status),
   }));
-  const x = { field: 'taskModel', type: 'nominal' as const, title: rw.axes.taskModel, axis: { labelAngle: 0 } };
-  const y = { field: 'configuration', type: 'nominal' as const, title: rw.axes.configuration, sort: configurations };
+  // no grid: on bands it would strike through every label
+  const x = { field: 'taskModel', type: 'nominal' as const, title: rw.axes.taskModel, sort: columns, axis: { labelAngle: 0, grid: false, labelLimit: 140 } };
+  const y = { field: 'configuration', type: 'nominal' as const, title: rw.axes.configuration, sort: configurations, axis: { grid: false, labelLimit: 200 } };
   return {
     $schema: SCHEMA,
     width: WIDTH - 200,
@@ -59,19 +62,21 @@ function scaling(run: ResourcesRun, lang: Lang): TopLevelSpec {
   // the largest replica CPU the host gives beside the load generator
   const hostLimit = run.plan.hostCores - run.plan.config.loadGenerator.cpu;
   const x = { field: 'cpu', type: 'quantitative' as const, title: rw.axes.cpu };
-  const y = { field: 'rate', type: 'quantitative' as const, title: rw.axes.imagesPerS };
-  const color = { field: 'series', type: 'nominal' as const, title: rw.axes.series, legend: { orient: 'bottom' as const, columns: 3 } };
+  // the measurements set the scale; an expectation that outruns them leaves the plot (clipped) instead of flattening them
+  const top = 1.4 * Math.max(...measured.map((m) => m.rate));
+  const y = { field: 'rate', type: 'quantitative' as const, title: rw.axes.imagesPerS, scale: { domain: [0, top], nice: false } };
+  const color = { field: 'series', type: 'nominal' as const, title: rw.axes.series, legend: { orient: 'bottom' as const, columns: 3, labelLimit: 200 } };
   return {
     $schema: SCHEMA,
     width: WIDTH - 40,
     height: 220,
     config: config(lang),
     layer: [
-      { data: { values: expected }, mark: { type: 'line', strokeDash: [5, 4], strokeWidth: 1 }, encoding: { x, y, color } },
+      { data: { values: expected }, mark: { type: 'line', strokeDash: [5, 4], strokeWidth: 1, clip: true }, encoding: { x, y, color } },
       { data: { values: measured }, mark: { type: 'line', point: true, strokeWidth: 1.5 }, encoding: { x, y, color } },
       { data: { values: measured.filter((m) => m.bound) }, mark: { type: 'point', shape: 'diamond', filled: false, size: 120, color: 'black' }, encoding: { x, y } },
       { data: { values: [{ cpu: hostLimit, label: rw.axes.hostLimit }] }, mark: { type: 'rule', strokeDash: [1, 3], color: '#444' }, encoding: { x } },
-      { data: { values: [{ cpu: hostLimit, label: rw.axes.hostLimit }] }, mark: { type: 'text', align: 'left', dx: 4, dy: -90, fontSize: 10 }, encoding: { x, text: { field: 'label' } } },
+      { data: { values: [{ cpu: hostLimit, rate: top, label: rw.axes.hostLimit }] }, mark: { type: 'text', align: 'left', baseline: 'top', dx: 4, dy: 4, fontSize: 10 }, encoding: { x, y, text: { field: 'label' } } },
     ],
   };
 }

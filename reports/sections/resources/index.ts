@@ -40,7 +40,7 @@ function setupText(run: ResourcesRun, lang: Lang): string {
 function generatedAnalysis(run: ResourcesRun, lang: Lang): string[] {
   const a = RESOURCE_WORDS[lang].analysis;
   const p95 = run.plan.config.resources.objective.p95Ms;
-  const out = run.optimal.map((o) =>
+  const out = run.optimal.filter((o) => o.measured).map((o) =>
     o.bestThroughput && o.bestPerCpu
       ? a.pick(o.model, o.bestThroughput.configuration, o.bestPerCpu.configuration, o.cheapestMeetingObjective?.configuration ?? null, p95)
       : a.unserved(o.model),

@@ -28,7 +28,7 @@ function choiceText(c: Choice | null, lang: Lang): BodyCell {
 
 export function optimalTable(run: ResourcesRun, lang: Lang): TableView {
   const rw = RESOURCE_WORDS[lang];
-  const rows = run.optimal.map((o: TaskModelChoices) => [
+  const rows = run.optimal.filter((o) => o.measured).map((o: TaskModelChoices) => [
     { text: `${o.task} / ${o.model}`, cls: 'text' },
     choiceText(o.bestThroughput, lang),
     choiceText(o.bestPerCpu, lang),
