@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
 import * as yaml from 'js-yaml';
 import { createKubernetesBackend } from '../../experiments/deploy/kubernetes/index.js';
+import { REPLICA_RUNTIME_ENV } from '../../experiments/deploy/model-env.js';
 import { startFakeKubeApi, type FakeKubeApi } from '../helpers/fake-kube-api.js';
 import { makeImages, runAll, tempDir } from './helpers.js';
 
@@ -55,7 +56,7 @@ test('--dry-run --backend kubernetes: manifests alone on stdout, the plan on std
   assert.equal(deployment.spec.replicas, 2, 'the first cell\'s replicas');
   assert.equal(deployment.metadata.namespace, 'default');
   assert.deepEqual(deployment.spec.template.spec.containers[0].resources.limits, { cpu: '500m', memory: '512Mi' });
-  assert.deepEqual(containerEnv(objs), { PORT: '8080', MODEL_PATH: '/app/model/det.onnx' });
+  assert.deepEqual(containerEnv(objs), { ...REPLICA_RUNTIME_ENV, PORT: '8080', MODEL_PATH: '/app/model/det.onnx' });
   assert.match(run.stderr, /backend kubernetes .*task detection/);
   assert.match(run.stderr, /nothing started/);
   assert.doesNotMatch(run.stdout, /nothing started|replica × /);
@@ -65,6 +66,7 @@ test('--dry-run --task pose: the replicas run TASK=pose with both pose models', 
   const run = await k8sRun(['--config', config, '--backend', 'kubernetes', '--dry-run', '--task', 'pose']);
   assert.equal(run.code, 0, run.stderr);
   assert.deepEqual(containerEnv(parseAll(run.stdout)), {
+    ...REPLICA_RUNTIME_ENV,
     PORT: '8080', TASK: 'pose', POSE_MODEL_PATH: '/app/model/kp.onnx', POSE_DETECTOR_PATH: '/app/model/person.onnx',
   });
   assert.match(run.stderr, /task pose/);
