@@ -7,6 +7,8 @@
  * request that waited too long can be refused before it costs CPU.
  */
 
+import { readFileSync } from 'node:fs';
+
 export interface Ticket {
   /** memory this request is counted for, bytes */
   readonly bytes: number;
@@ -62,11 +64,34 @@ export class Admission {
 }
 
 /**
- * The process's RSS, read at most every `maxAgeMs`: reading it opens
- * /proc/self/stat, which under a retry storm cost more CPU than answering
- * the refused requests themselves.
+ * Resident memory the kernel cannot reclaim: anonymous pages (RssAnon) plus
+ * shared memory, from /proc/self/status. Full RSS also counts the mapped
+ * node, ONNX Runtime and libvips libraries, pages a memory cgroup mostly
+ * does not charge to the replica (another cgroup read them first) and can
+ * drop under pressure anyway: with RSS, a 128 MiB replica refused every
+ * request well below its cgroup limit.
+ * Falls back to RSS where /proc is absent.
  */
-export function sampledRss(maxAgeMs = 50, read: () => number = () => process.memoryUsage.rss()): () => number {
+export function unreclaimableResident(): number {
+  let status: string;
+  try {
+    status = readFileSync('/proc/self/status', 'latin1');
+  } catch {
+    return process.memoryUsage.rss();
+  }
+  const kb = (key: string): number | undefined => {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(status);
+    return m === null ? undefined : Number(m[1]);
+  };
+  const anon = kb('RssAnon');
+  return anon === undefined ? process.memoryUsage.rss() : (anon + (kb('RssShmem') ?? 0)) * 1024;
+}
+
+/**
+ * `read`, called at most every `maxAgeMs`: reading /proc under a retry storm
+ * cost more CPU than answering the refused requests themselves.
+ */
+export function sampled(read: () => number, maxAgeMs = 50): () => number {
   let value = 0;
   let at = -Infinity;
   return () => {

@@ -6,7 +6,7 @@
 import type { RequestListener } from 'node:http';
 import express, { type Express, type Router } from 'express';
 import type { Logger } from 'pino';
-import { Admission, sampledRss } from './admission.js';
+import { Admission, sampled, unreclaimableResident } from './admission.js';
 import type { Detector } from './detector.js';
 import { withFastRefusal } from './fast-refusal.js';
 import { errorHandler, notFound, requestContext } from './http-context.js';
@@ -32,7 +32,7 @@ export interface AppOptions {
   logger: Logger;
   /** @default 1 */
   retryAfterS?: number;
-  /** RSS in bytes above which image requests get 503; undefined = no check */
+  /** resident memory the kernel cannot reclaim (anonymous + shared pages), bytes, above which image requests get 503; undefined = no check */
   memoryHighWaterBytes?: number;
   /** serve the detection routes and wait for a detector before turning ready; false for a pose-only replica. @default true */
   detection?: boolean;
@@ -69,7 +69,7 @@ export function createApp(opts: AppOptions, detector?: Detector, extraTasks: Ext
   const metrics = createMetrics({ inFlight: () => admission.admitted, queued: () => limiter.waiting });
   if (current) metrics.setModelInfo(current.info);
 
-  const rss = sampledRss();
+  const resident = sampled(unreclaimableResident);
   const ctx: ImageRouteContext = {
     admission,
     limiter,
@@ -77,7 +77,7 @@ export function createApp(opts: AppOptions, detector?: Detector, extraTasks: Ext
     queueTimeoutMs: opts.queueTimeoutMs ?? 10_000,
     draining: () => draining,
     ready: () => (!detection || current !== undefined) && extraTasks.every((t) => t.ready()),
-    memoryOk: () => opts.memoryHighWaterBytes === undefined || rss() < opts.memoryHighWaterBytes,
+    memoryOk: () => opts.memoryHighWaterBytes === undefined || resident() < opts.memoryHighWaterBytes,
     retryAfterS: opts.retryAfterS ?? 1,
     paths: new Set(),
   };

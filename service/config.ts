@@ -47,7 +47,7 @@ export const ConfigSchema = z.object({
   WORKER_THREADS: int(0, 256).default(0),
   /** requests decoded/inferred at once; 0 = the thread count, so a 0.5 CPU pod runs one busy thread. @default 0 */
   CONCURRENCY: int(0, 256).default(0),
-  /** RSS above which new work gets 503; 0 = 80% of the cgroup memory limit (no check when unlimited). @default 0 */
+  /** resident memory the kernel cannot reclaim (RssAnon + RssShmem: not the mapped libraries) above which new work gets 503; 0 = 80% of the cgroup memory limit (no check when unlimited). @default 0 */
   MEMORY_HIGH_WATER_MB: int(0, 1_000_000).default(0),
   /** time SIGTERM allows in-flight requests to finish, ms. @default 20000 */
   SHUTDOWN_GRACE_MS: int(0, 600_000).default(20_000),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { sampledRss } from '../../service/admission.js';
+import { sampled, unreclaimableResident } from '../../service/admission.js';
 import { JsonScanner, scanJson } from '../../service/json-scan.js';
 
 const limits = { maxDepth: 3, maxTokens: 5 };
@@ -49,14 +49,23 @@ test('a 4-million-bracket body is refused within its first bytes', () => {
   assert.ok(performance.now() - started < 1000);
 });
 
-test('RSS is read at most once per interval', () => {
+test('resident memory is read at most once per interval', () => {
   let reads = 0;
-  const rss = sampledRss(60_000, () => ++reads);
+  const rss = sampled(() => ++reads, 60_000);
   assert.equal(rss(), 1);
   assert.equal(rss(), 1);
   assert.equal(reads, 1);
-  const fresh = sampledRss(0, () => ++reads);
+  const fresh = sampled(() => ++reads, 0);
   fresh();
   fresh();
   assert.equal(reads, 3);
+});
+
+test('the memory guard counts anonymous pages, not the mapped libraries', () => {
+  const resident = unreclaimableResident();
+  const rss = process.memoryUsage.rss();
+  assert.ok(resident > 0 && resident <= rss, `${resident} of ${rss}`);
+  const grown = Buffer.alloc(64 * 1024 * 1024, 1);
+  assert.ok(unreclaimableResident() - resident > 60 * 1024 * 1024, 'a 64 MiB buffer shows in it');
+  assert.equal(grown[grown.length - 1], 1);
 });
