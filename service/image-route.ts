@@ -71,7 +71,18 @@ export function overloaded(ctx: ImageRouteContext, message?: string): ApiError {
   return new ApiError('overloaded', message, { retryAfterS: ctx.retryAfterS });
 }
 
-export function imageRoute(route: string, ctx: ImageRouteContext, handler: ImageHandler): RequestHandler[] {
+/** Returned instead of a result when the client gave up while its request was queued. */
+export const GAVE_UP = Symbol('client gave up');
+
+export interface SlotSteps {
+  /** the header-time admission: a ticket, or the catalogue's refusal */
+  admit: RequestHandler;
+  /** runs `work` in a processing slot unless the request waited past the queue-time limit or its client left */
+  inSlot<T>(res: Response, work: () => Promise<T>): Promise<T | typeof GAVE_UP>;
+}
+
+/** Admission and a processing slot: what every heavy route shares (the image routes, the binding study's work route). */
+export function slotSteps(route: string, ctx: ImageRouteContext): SlotSteps {
   ctx.paths.add(route);
   const tickets = new WeakMap<Response, Ticket>();
 
@@ -87,6 +98,25 @@ export function imageRoute(route: string, ctx: ImageRouteContext, handler: Image
     next();
   };
 
+  const inSlot = async <T>(res: Response, work: () => Promise<T>): Promise<T | typeof GAVE_UP> => {
+    const l = locals(res);
+    const ticket = tickets.get(res)!;
+    const queuedAt = process.hrtime.bigint();
+    return ctx.limiter.run(async () => {
+      l.timings.add('queue', Number(process.hrtime.bigint() - queuedAt) / 1e6);
+      // A client that gave up while queued gets no CPU spent on its request.
+      if (res.destroyed) return GAVE_UP;
+      const waited = ticket.waitedMs();
+      if (waited > ctx.queueTimeoutMs) throw overloaded(ctx, `waited ${Math.round(waited)} ms for a processing slot, more than the ${ctx.queueTimeoutMs} ms allowed`);
+      return work();
+    });
+  };
+
+  return { admit, inSlot };
+}
+
+export function imageRoute(route: string, ctx: ImageRouteContext, handler: ImageHandler): RequestHandler[] {
+  const slot = slotSteps(route, ctx);
   const run: RequestHandler = async (req: Request, res: Response) => {
     const l = locals(res);
     const { id, image } = parseImageRequest(req.body);
@@ -94,20 +124,9 @@ export function imageRoute(route: string, ctx: ImageRouteContext, handler: Image
     const format = requireSupportedImage(image);
     // The parsed body is dropped before queueing so a waiting request holds only its image bytes.
     req.body = undefined;
-    const ticket = tickets.get(res)!;
-    const queuedAt = process.hrtime.bigint();
-    const result = await ctx.limiter.run(async () => {
-      l.timings.add('queue', Number(process.hrtime.bigint() - queuedAt) / 1e6);
-      // A client that gave up while queued gets no CPU spent on its image.
-      if (res.destroyed) return GAVE_UP;
-      const waited = ticket.waitedMs();
-      if (waited > ctx.queueTimeoutMs) throw overloaded(ctx, `waited ${Math.round(waited)} ms for a processing slot, more than the ${ctx.queueTimeoutMs} ms allowed`);
-      return handler({ id, image, format, timings: l.timings });
-    });
+    const result = await slot.inSlot(res, () => handler({ id, image, format, timings: l.timings }));
     if (result !== GAVE_UP) res.json(result);
   };
-
-  return [admit, readBody(ctx.maxBodyBytes), run];
+  return [slot.admit, readBody(ctx.maxBodyBytes), run];
 }
 
-const GAVE_UP = Symbol('client gave up');

@@ -12,6 +12,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { loadDetector, warmUp } from './detector.js';
 import { loadPoseModel, warmUpPose } from './pose.js';
 import { poseTask } from './routes/pose.js';
+import { workTask } from './routes/work.js';
 import { createHttpServer } from './server.js';
 import { drain } from './shutdown.js';
 
@@ -59,6 +60,15 @@ sharp.concurrency(threads);
 sharp.cache(false);
 
 const pose = config.pose ? poseTask() : undefined;
+const work = (() => {
+  try {
+    return workTask(process.env);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    return process.exit(2);
+  }
+})();
 const service = createApp({
   replica: config.replica,
   maxBodyBytes: config.MAX_BODY_BYTES,
@@ -70,7 +80,7 @@ const service = createApp({
   logger,
   memoryHighWaterBytes,
   detection: config.TASK === 'detection',
-}, undefined, pose ? [pose] : []);
+}, undefined, [pose, work].filter((t) => t !== undefined));
 const server = createHttpServer(service, config.replica);
 
 let listening = false;
@@ -84,7 +94,7 @@ server.on('error', (err) => {
 });
 server.listen(config.PORT, () => {
   listening = true;
-  logger.info({ port: config.PORT, task: config.TASK, pose: config.pose !== undefined, threads, concurrency, cpu, memoryLimit, memoryHighWaterBytes, queueLength: config.QUEUE_LENGTH, maxQueuedBytes: config.MAX_QUEUED_BYTES, queueTimeoutMs: config.QUEUE_TIMEOUT_MS }, 'listening');
+  logger.info({ port: config.PORT, task: config.TASK, pose: config.pose !== undefined, work: work !== undefined, threads, concurrency, cpu, memoryLimit, memoryHighWaterBytes, queueLength: config.QUEUE_LENGTH, maxQueuedBytes: config.MAX_QUEUED_BYTES, queueTimeoutMs: config.QUEUE_TIMEOUT_MS }, 'listening');
 });
 
 let stopping = false;

@@ -4,7 +4,7 @@
  * line and the stage histograms, so the three always agree.
  */
 
-export const STAGES = ['queue', 'decode', 'inference', 'postprocess'] as const;
+export const STAGES = ['queue', 'decode', 'inference', 'postprocess', 'work'] as const;
 export type Stage = (typeof STAGES)[number];
 
 export class Timings {
