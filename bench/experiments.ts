@@ -87,7 +87,7 @@ async function real(): Promise<void> {
   const stateDir = await mkdtemp(join(tmpdir(), 'cd-bench-'));
   const backend = await createLocalBackend({ runId: `bench-${process.pid}`, stateDir, log: () => undefined });
   try {
-    await backend.deploy({ task: 'detection', replicas: 1, cpu: 0.5, memoryMi: 512, modelPath: model, balancer: 'round-robin' });
+    await backend.deploy({ task: 'detection', replicas: 1, cpu: 0.5, memoryMi: 512, modelPath: model, balancer: { policy: 'round-robin' } });
     const endpoint = await backend.endpoint('cluster');
     const executor = await backend.executor('cluster');
     const probe = (): Probe =>

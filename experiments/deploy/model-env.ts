@@ -2,16 +2,22 @@
  * The environment that tells a replica what to serve (docs/service.md): a
  * detection replica loads MODEL_PATH; a pose replica runs with TASK=pose and
  * loads only the pose models, so it never pays for the detection session.
- * Pure; every backend uses it (local: host paths, kubernetes: image paths).
+ * A spec with `work` also turns on the binding study's CPU work route and
+ * lets that many requests wait in the replica, as long as a client waits. Pure; every backend uses it
+ * (local: host paths, kubernetes: image paths).
  */
 import type { DeploymentSpec } from '../contracts/deployment.js';
 
-export function replicaModelEnv(o: Pick<DeploymentSpec, 'task' | 'modelPath' | 'poseDetectorPath'>): Record<string, string> {
-  if (o.task === 'detection') return { MODEL_PATH: o.modelPath };
+export function replicaModelEnv(o: Pick<DeploymentSpec, 'task' | 'modelPath' | 'poseDetectorPath' | 'work'>): Record<string, string> {
+  const work: Record<string, string> = o.work
+    ? { WORK_UNIT_MS: String(o.work.unitMs), WORK_MAX_UNITS: String(o.work.maxUnits), QUEUE_LENGTH: String(o.work.queueLength), QUEUE_TIMEOUT_MS: String(o.work.queueTimeoutMs) }
+    : {};
+  if (o.task === 'detection') return { MODEL_PATH: o.modelPath, ...work };
   return {
     TASK: 'pose',
     POSE_MODEL_PATH: o.modelPath,
     ...(o.poseDetectorPath !== undefined ? { POSE_DETECTOR_PATH: o.poseDetectorPath } : {}),
+    ...work,
   };
 }
 

@@ -4,7 +4,7 @@
  * ascending, locations inside, so scaling up reuses running replicas.
  */
 import { fromRepoRoot } from '../../lib/repo-root.js';
-import type { DeploymentSpec } from '../contracts/deployment.js';
+import { balancerSpec, type DeploymentSpec } from '../contracts/deployment.js';
 import { aggregateResults } from '../analyse/aggregate.js';
 import { summaryCsv } from '../analyse/csv.js';
 import { failureBound } from '../analyse/stats.js';
@@ -41,7 +41,7 @@ function cells(config: StudyConfig, host: HostContext): CellLayout {
   const capacity = checkCapacity({ ...capacityInput, replicaCpu });
   const warning = capacityWarning(capacity, host.hostCores);
   if (warning) warnings.push(warning);
-  const shape = { task: config.task, cpu: replicaCpu, memoryMi: config.replica.memoryMi, balancer: config.balancer, ...modelPaths(config) };
+  const shape = { task: config.task, cpu: replicaCpu, memoryMi: config.replica.memoryMi, balancer: balancerSpec(config.balancer), ...modelPaths(config) };
   const planned: PlannedCell[] = capacity.flatMap((cap) =>
     config.locations.map((location) => ({
       id: `r${cap.replicas}-${location}`,

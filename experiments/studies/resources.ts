@@ -8,7 +8,7 @@
  * cores (replica + load generator) is marked capacity-bound.
  */
 import { fromRepoRoot } from '../../lib/repo-root.js';
-import type { DeploymentSpec } from '../contracts/deployment.js';
+import { balancerSpec, type DeploymentSpec } from '../contracts/deployment.js';
 import { resourceFiles } from '../analyse/resources-files.js';
 import { resourceRows } from '../analyse/resources-rows.js';
 import { checkCapacity } from '../plan/capacity.js';
@@ -40,7 +40,7 @@ function deployment(config: StudyConfig, model: ModelEntry, shape: NamedConfigur
     memoryMi: shape.memoryMi,
     modelPath: fromRepoRoot(model.model),
     ...(model.detector ? { poseDetectorPath: fromRepoRoot(model.detector) } : {}),
-    balancer: config.balancer,
+    balancer: balancerSpec(config.balancer),
     ...(shape.gpu ? { gpu: shape.gpu } : {}),
   };
 }

@@ -95,7 +95,7 @@ async function leaveARunBehind(fake: FakeKubeApi): Promise<void> {
     { runId: 'crashed-run', stateDir: join(tmp.dir, 'state'), log: () => undefined },
     { kubeconfig: fake.kubeconfig, pollMs: 10, rolloutTimeoutS: 10 },
   );
-  await backend.deploy({ task: 'detection', replicas: 1, cpu: 0.5, memoryMi: 512, modelPath: '/m/det.onnx', balancer: 'round-robin' });
+  await backend.deploy({ task: 'detection', replicas: 1, cpu: 0.5, memoryMi: 512, modelPath: '/m/det.onnx', balancer: { policy: 'round-robin' } });
   await backend.detach();
 }
 

@@ -53,7 +53,7 @@ async function harness(scenario: FakeKubeScenario = {}): Promise<Harness> {
 }
 
 /** The replica shape every test deploys, `replicas` of them. */
-const spec = (replicas: number): DeploymentSpec => ({ task: 'detection', replicas, cpu: 0.5, memoryMi: 512, modelPath: '/m/yolox_nano.onnx', balancer: 'round-robin' });
+const spec = (replicas: number): DeploymentSpec => ({ task: 'detection', replicas, cpu: 0.5, memoryMi: 512, modelPath: '/m/yolox_nano.onnx', balancer: { policy: 'round-robin' } });
 
 const LIVE_KINDS = ['Deployment', 'Service', 'Job', 'Pod'];
 function leftovers(api: FakeKubeApi): string[] {

@@ -14,7 +14,7 @@ test('a deployment that fails to become ready is DeployFailed with its pods\' co
   const events: string[] = [];
   const backend = await createKubernetesBackend({ runId: 'fail-run', stateDir: dir, log: (event) => events.push(event) }, { kubeconfig: api.kubeconfig, pollMs: 10, rolloutTimeoutS: 0.3 });
   try {
-    const spec = { task: 'detection', replicas: 1, cpu: 0.5, memoryMi: 64, modelPath: '/m/yolox_nano.onnx', balancer: 'round-robin' } as const;
+    const spec = { task: 'detection', replicas: 1, cpu: 0.5, memoryMi: 64, modelPath: '/m/yolox_nano.onnx', balancer: { policy: 'round-robin' } } as const;
     const err = await backend.deploy(spec).then(() => null, (e: unknown) => e);
     assert.ok(err instanceof DeployFailed, String(err));
     assert.match(err.message, /not ready after 0\.3 s/);

@@ -51,7 +51,7 @@ test('the assignment matrix runs end to end against the fake cluster and leaves 
     { runId: 'matrix', stateDir: images, log: () => undefined },
     { kubeconfig: api.kubeconfig, pollMs: 10, rolloutTimeoutS: 20, imageImagesDir: images },
   );
-  const shape = { task: config.task, cpu: config.replica.cpu, memoryMi: config.replica.memoryMi, modelPath: config.model, balancer: 'round-robin' as const };
+  const shape = { task: config.task, cpu: config.replica.cpu, memoryMi: config.replica.memoryMi, modelPath: config.model, balancer: { policy: 'round-robin' as const } };
   cleanup.push(() => backend.down());
 
   const job: ClosedLoadJob = {

@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createBalancer, type Balancer } from '../../experiments/deploy/local/balancer-proxy.js';
-import type { BalancerPolicy } from '../../experiments/contracts/deployment.js';
+import { balancerSpec, type BalancerSpec, type EarlyPolicy } from '../../experiments/contracts/deployment.js';
+import { parseServerTiming } from '../../experiments/load/server-timing.js';
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -45,19 +46,19 @@ function upstream(name: string) {
   return { server, release: () => held.splice(0).forEach((f) => f()), held, cut };
 }
 
-async function setUp(strategy: BalancerPolicy, names: string[]) {
+async function setUp(strategy: EarlyPolicy | BalancerSpec, names: string[]) {
   const ups = names.map(upstream);
   const urls = await Promise.all(ups.map((u) => listen(u.server)));
-  const balancer: Balancer = createBalancer(strategy);
+  const balancer: Balancer = createBalancer(typeof strategy === 'string' ? { policy: strategy } : strategy);
   const url = await listen(balancer.server);
   balancer.setPool(names.map((name, i) => ({ name, url: urls[i]! })));
   return { ups, urls, balancer, url };
 }
 
-async function get(url: string): Promise<{ status: number; by: string | null }> {
+async function get(url: string): Promise<{ status: number; by: string | null; timing: Record<string, number> }> {
   const res = await fetch(url);
   await res.arrayBuffer();
-  return { status: res.status, by: res.headers.get('x-served-by') };
+  return { status: res.status, by: res.headers.get('x-served-by'), timing: parseServerTiming(res.headers.get('server-timing') ?? '') };
 }
 
 test('random spreads requests over every replica', async () => {
@@ -89,7 +90,7 @@ test('a replica taken out of the pool finishes its in-flight request before drai
   assert.equal((await get(`${url}/x`)).by, 'b');
   assert.equal(drained, false);
   ups[0]!.release();
-  assert.deepEqual(await slow, { status: 200, by: 'a' });
+  assert.deepEqual((({ status, by }) => ({ status, by }))(await slow), { status: 200, by: 'a' });
   await drain;
   assert.equal(balancer.stats().a!.inFlight, 0);
 });
@@ -117,4 +118,68 @@ test('a client that gives up also closes the request to the replica', async () =
   assert.ok((await pending) instanceof Error);
   await until('the replica connection to close', () => ups[0]!.cut.count > 0);
   assert.equal(balancer.stats().a!.inFlight, 0);
+});
+
+test('late binding holds a request in the balancer until a replica is free, and says how long in Server-Timing', async () => {
+  const { ups, balancer, url } = await setUp(balancerSpec('late-binding'), ['a', 'b']);
+  const held = [get(`${url}/hold`), get(`${url}/hold`)];
+  await until('both replicas busy', () => ups[0]!.held.length === 1 && ups[1]!.held.length === 1);
+  const waiting = get(`${url}/x`);
+  await new Promise((r) => setTimeout(r, 50));
+  // the third request is in neither replica: it waits for a slot
+  assert.deepEqual([balancer.stats().a!.inFlight, balancer.stats().b!.inFlight], [1, 1]);
+  ups[1]!.release();
+  const third = await waiting;
+  assert.equal(third.by, 'b');
+  assert.ok(third.timing['lb-queue']! >= 40, `lb-queue ${third.timing['lb-queue']} ms`);
+  ups[0]!.release();
+  for (const h of await Promise.all(held)) assert.equal(h.status, 200);
+});
+
+test('an early policy binds at once: the request waits at its replica, not in the balancer', async () => {
+  const { ups, url } = await setUp('round-robin', ['a']);
+  const held = get(`${url}/hold`);
+  await until('the held request', () => ups[0]!.held.length === 1);
+  const second = get(`${url}/hold`);
+  await until('the second request at the same replica', () => ups[0]!.held.length === 2);
+  ups[0]!.release();
+  const answers = await Promise.all([held, second]);
+  // lb-queue is the turn of the event loop it took to pick, not the second request's wait at the replica
+  for (const a of answers) assert.ok(a.timing['lb-queue']! < 20, `lb-queue ${a.timing['lb-queue']} ms`);
+});
+
+test('the central queue answers 503 beyond its bound and 504 after its wait timeout, with JSON reasons', async () => {
+  const full = await setUp(balancerSpec('late-binding', { queueBound: 0 }), ['a']);
+  const held = get(`${full.url}/hold`);
+  await until('the held request', () => full.ups[0]!.held.length === 1);
+  const refused = await fetch(`${full.url}/x`);
+  assert.equal(refused.status, 503);
+  assert.match(((await refused.json()) as { error: string }).error, /central queue full/);
+  full.ups[0]!.release();
+  await held;
+
+  const slow = await setUp(balancerSpec('late-binding', { waitTimeoutMs: 50 }), ['a']);
+  const busy = get(`${slow.url}/hold`);
+  await until('the held request', () => slow.ups[0]!.held.length === 1);
+  const late = await get(`${slow.url}/x`);
+  assert.equal(late.status, 504);
+  // a timer may fire a millisecond early against performance.now()
+  assert.ok(late.timing['lb-queue']! >= 48, `lb-queue ${late.timing['lb-queue']} ms`);
+  slow.ups[0]!.release();
+  await busy;
+});
+
+test('a policy switch applies from the next request on', async () => {
+  const { ups, balancer, url } = await setUp('round-robin', ['a']);
+  balancer.setBalancer(balancerSpec('late-binding'));
+  const held = get(`${url}/hold`);
+  await until('the held request', () => ups[0]!.held.length === 1);
+  const next = get(`${url}/hold`);
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(ups[0]!.held.length, 1, 'late binding keeps the second request in the balancer');
+  ups[0]!.release();
+  await held;
+  await until('the second request at the replica', () => ups[0]!.held.length === 1);
+  ups[0]!.release();
+  assert.equal((await next).status, 200);
 });

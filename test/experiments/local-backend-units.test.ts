@@ -115,7 +115,7 @@ test('options are validated strictly with one readable error', () => {
 
 test('a replica shape change replaces replicas; a count change only scales', () => {
   const spec = testRun().spec(2);
-  assert.equal(sameReplicaShape(spec, { ...spec, replicas: 4, balancer: 'random' }), true);
+  assert.equal(sameReplicaShape(spec, { ...spec, replicas: 4, balancer: { policy: 'random' } }), true);
   assert.equal(sameReplicaShape(spec, { ...spec, cpu: 1 }), false);
   assert.equal(sameReplicaShape(spec, { ...spec, memoryMi: 1024 }), false);
   assert.equal(sameReplicaShape(spec, { ...spec, modelPath: '/other.onnx' }), false);

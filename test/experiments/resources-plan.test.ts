@@ -38,7 +38,7 @@ test('the grid runs memory then CPU ascending, then the named configurations, fo
   assert.equal(new Set(plan.cells.map((x) => x.id)).size, plan.cells.length, 'cell ids are unique');
   const pose = plan.cells.find((x) => x.id === 'movenet-cpu0.5-mem512')!;
   assert.deepEqual(pose.deployment, {
-    task: 'pose', replicas: 1, cpu: 0.5, memoryMi: 512, balancer: 'round-robin',
+    task: 'pose', replicas: 1, cpu: 0.5, memoryMi: 512, balancer: { policy: 'round-robin' },
     modelPath: path.join(REPO_ROOT, 'model/movenet.onnx'), poseDetectorPath: path.join(REPO_ROOT, 'model/person.onnx'),
   });
   assert.deepEqual(pose.labels, { configuration: 'cpu0.5-mem512', model: 'movenet' });

@@ -48,7 +48,7 @@ export function testRun(overrides: TestOverrides = {}): TestRun {
   const runId = `test-${process.pid}-${Math.random().toString(36).slice(2, 10)}`;
   const events: TestRun['events'] = [];
   const { stateDir, ...rest } = overrides;
-  const shape: Shape = { task: 'detection', cpu: 0.5, memoryMi: 256, modelPath: '/nonexistent/model.onnx', balancer: 'round-robin' };
+  const shape: Shape = { task: 'detection', cpu: 0.5, memoryMi: 256, modelPath: '/nonexistent/model.onnx', balancer: { policy: 'round-robin' } };
   const own: Record<string, unknown> = {
     wan: { rttMs: 40, jitterMs: 0, bandwidthMbit: 100 },
     replicaCommand: tsx('bench/lib/fake-replica.ts'),

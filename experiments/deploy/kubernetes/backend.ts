@@ -8,7 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DeployFailed, type Backend, type BackendContext, type LoadExecutor, type LocationEndpoint, type ReplicaLog } from '../backend.js';
 import type { Location, ReplicaStats } from '../../contracts/domain.js';
-import { sameReplicaShape, type DeploymentSpec } from '../../contracts/deployment.js';
+import { isLatePolicy, sameReplicaShape, type DeploymentSpec } from '../../contracts/deployment.js';
 import { WorkerClient, workerCommand } from '../../load/protocol/client.js';
 import { apiStatus, ClusterApi, loadKubeConfig, type Deletable } from './api.js';
 import { createClusterJobExecutor } from './cluster-job.js';
@@ -22,9 +22,19 @@ import { parseCadvisor, replicaStats, type CadvisorSample } from './stats.js';
 
 const KINDS: readonly Deletable[] = ['Job', 'Service', 'Deployment'];
 
-/** Why this backend cannot run `spec`: kube-proxy, not the study, decides how a plain Service spreads requests. */
+/**
+ * Why this backend cannot run `spec`: kube-proxy, not the study, decides how
+ * a plain Service spreads requests (early binding, round-robin-like), and
+ * late binding needs Knative's activator, which this backend does not
+ * install or drive (--dry-run prints the Knative Service it would take).
+ */
 export function unsupported(spec: DeploymentSpec): string[] {
-  return spec.balancer === 'round-robin' ? [] : [`balancer policy "${spec.balancer}" is not available on kubernetes: a Service is balanced by kube-proxy (use round-robin)`];
+  const { policy } = spec.balancer;
+  if (policy === 'round-robin') return [];
+  if (isLatePolicy(policy)) {
+    return [`balancer policy "${policy}" needs Knative Serving's activator, which the kubernetes backend does not drive: --dry-run prints its Knative Service (kubectl apply it on a cluster with Knative)`];
+  }
+  return [`balancer policy "${policy}" is not available on kubernetes: a Service is balanced by kube-proxy (use round-robin)`];
 }
 
 export async function createKubernetesBackend(ctx: BackendContext, options: KubernetesOptionsInput, env: NodeJS.ProcessEnv = process.env): Promise<Backend> {

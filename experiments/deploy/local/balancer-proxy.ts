@@ -1,12 +1,16 @@
 /**
  * The front load balancer: one HTTP port like a NodePort, forwarding each
- * request to one ready replica over keep-alive connections. It also answers
- * two paths of its own under /_lb/ so the client locations can measure
- * round-trip time and bandwidth without touching a replica.
+ * request to one ready replica over keep-alive connections. Which replica,
+ * and when, is the binder's (binder.ts): at once for an early policy, once a
+ * slot is free for a late one; the time a request waited here is added to
+ * the replica's Server-Timing as `lb-queue`, so clients see every queue.
+ * It also answers two paths of its own under /_lb/ so the client locations
+ * can measure round-trip time and bandwidth without touching a replica.
  */
 import http from 'node:http';
-import type { BalancerPolicy } from '../../contracts/deployment.js';
-import { createPicker } from './pick.js';
+import type { BalancerSpec } from '../../contracts/deployment.js';
+import { createBinder, type Binder, type Binding } from './binder.js';
+import { QueueRefused } from './central-queue.js';
 
 export interface Upstream {
   name: string;
@@ -38,14 +42,24 @@ export interface Balancer {
   /** resolves when no request to `name` is in flight (or after timeoutMs) */
   drain(name: string, timeoutMs: number): Promise<void>;
   stats(): Record<string, { inFlight: number; served: number }>;
-  /** pick replicas by `policy` from the next request on */
-  setPolicy(policy: BalancerPolicy): void;
+  /** bind requests by `spec` from the next request on (requests already waiting keep their queue) */
+  setBalancer(spec: BalancerSpec): void;
 }
 
-export function createBalancer(initial: BalancerPolicy): Balancer {
-  let pick = createPicker(initial);
+/** `lb-queue;dur=…` after whatever Server-Timing the replica sent. */
+export function withQueueTiming(upstream: string | string[] | undefined, queuedMs: number): string {
+  const own = `lb-queue;dur=${Math.round(queuedMs * 100) / 100}`;
+  const theirs = Array.isArray(upstream) ? upstream.join(', ') : upstream;
+  return theirs ? `${theirs}, ${own}` : own;
+}
+
+const json = (res: http.ServerResponse, status: number, body: object, queuedMs: number) =>
+  res.writeHead(status, { 'content-type': 'application/json', 'server-timing': withQueueTiming(undefined, queuedMs) }).end(JSON.stringify(body));
+
+export function createBalancer(initial: BalancerSpec): Balancer {
   let pool: Member[] = [];
   const members = new Map<string, Member>();
+  let binder: Binder = createBinder(initial, () => pool);
   const idleWaiters = new Map<string, (() => void)[]>();
 
   const release = (m: Member) => {
@@ -70,31 +84,29 @@ export function createBalancer(initial: BalancerPolicy): Balancer {
     return false;
   };
 
-  const server = http.createServer((req, res) => {
-    if (own(req, res)) return;
-    const member = pick(pool);
-    if (!member) {
-      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'no ready replicas' }));
-      return;
-    }
+  const forward = (req: http.IncomingMessage, res: http.ServerResponse, binding: Binding, queuedMs: number) => {
+    const member = members.get(binding.name)!;
     member.inFlight++;
     member.served++;
     let released = false;
     const done = () => {
-      if (!released) {
-        released = true;
-        release(member);
-      }
+      if (released) return;
+      released = true;
+      release(member);
+      binding.release();
     };
     const upstream = http.request(
       { host: member.host, port: member.port, method: req.method, path: req.url, headers: forwardable(req.headers), agent: member.agent },
       (up) => {
-        res.writeHead(up.statusCode ?? 502, forwardable(up.headers));
+        res.writeHead(up.statusCode ?? 502, { ...forwardable(up.headers), 'server-timing': withQueueTiming(up.headers['server-timing'], queuedMs) });
+        // the replica is done once its answer is in: a late policy's slot is free from here
+        up.on('end', done);
         up.pipe(res);
       },
     );
     upstream.on('error', (err) => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'application/json' }).end(JSON.stringify({ error: `replica ${member.name}: ${err.message}` }));
+      done();
+      if (!res.headersSent) json(res, 502, { error: `replica ${member.name}: ${err.message}` }, queuedMs);
       else res.destroy(err);
     });
     // a client that gives up closes the replica's connection too, as an L4 NodePort would
@@ -104,6 +116,29 @@ export function createBalancer(initial: BalancerPolicy): Balancer {
     });
     req.on('error', () => upstream.destroy());
     req.pipe(upstream);
+  };
+
+  const server = http.createServer((req, res) => {
+    if (own(req, res)) return;
+    const arrived = performance.now();
+    const gone = new AbortController();
+    const onClose = () => gone.abort(new Error('client closed the connection'));
+    res.on('close', onClose);
+    binder.bind(gone.signal).then(
+      (binding) => {
+        res.off('close', onClose);
+        const queuedMs = performance.now() - arrived;
+        if (!binding) return void json(res, 503, { error: 'no ready replicas' }, queuedMs);
+        if (res.destroyed) return binding.release();
+        forward(req, res, binding, queuedMs);
+      },
+      (err: unknown) => {
+        res.off('close', onClose);
+        if (!(err instanceof QueueRefused) || res.destroyed) return;
+        if (err.reason === 'queue-full') res.setHeader('retry-after', '1');
+        json(res, err.reason === 'queue-full' ? 503 : 504, { error: err.message }, performance.now() - arrived);
+      },
+    );
   });
   // Clients keep connections for the whole trial; the default 5 s would make them reconnect mid-run.
   server.keepAliveTimeout = 65_000;
@@ -125,6 +160,7 @@ export function createBalancer(initial: BalancerPolicy): Balancer {
         next.push(m);
       }
       pool = next;
+      binder.setPool(next.map((m) => m.name));
     },
     drain(name, timeoutMs) {
       const m = members.get(name);
@@ -138,8 +174,8 @@ export function createBalancer(initial: BalancerPolicy): Balancer {
         idleWaiters.set(name, [...(idleWaiters.get(name) ?? []), wake]);
       });
     },
-    setPolicy(policy) {
-      pick = createPicker(policy);
+    setBalancer(spec) {
+      binder = createBinder(spec, () => pool);
     },
     stats() {
       return Object.fromEntries([...members.values()].map((m) => [m.name, { inFlight: m.inFlight, served: m.served }]));

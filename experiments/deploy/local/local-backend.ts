@@ -7,11 +7,12 @@
 import { closeSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { probeCgroups, type CgroupHost } from '../../../lib/cgroup/group.js';
 import { readHostCpu, type HostCpu } from '../../../lib/host-cpu.js';
 import { REPO_ROOT } from '../../../lib/repo-root.js';
 import type { Location, ReplicaStats } from '../../contracts/domain.js';
-import type { BalancerPolicy, DeploymentSpec } from '../../contracts/deployment.js';
+import type { BalancerSpec, DeploymentSpec } from '../../contracts/deployment.js';
 import type { Backend, BackendContext, LoadExecutor, LocationEndpoint, ReplicaLog } from '../backend.js';
 import { startHelper, type HelperProcess } from './helper-process.js';
 import { LocationSet } from './location-set.js';
@@ -21,7 +22,7 @@ import { claimRun, MARKER_ENV, releaseRun, type RunRecord } from './ownership.js
 import { ProcessGuard } from './process-guard.js';
 import { ReplicaSet } from './replica-set.js';
 
-const INITIAL_POLICY: BalancerPolicy = 'round-robin';
+const INITIAL_BALANCER: BalancerSpec = { policy: 'round-robin' };
 
 export class LocalBackend implements Backend {
   readonly name = 'local';
@@ -30,7 +31,7 @@ export class LocalBackend implements Backend {
   private readonly locations: LocationSet;
   private readonly guard: ProcessGuard;
   private balancer: HelperProcess | null = null;
-  private policy: BalancerPolicy = INITIAL_POLICY;
+  private policy: BalancerSpec = INITIAL_BALANCER;
   private downing: Promise<void> | null = null;
 
   private constructor(
@@ -86,7 +87,7 @@ export class LocalBackend implements Backend {
     try {
       this.balancer = await startHelper(
         path.join(REPO_ROOT, 'experiments/deploy/local/balancer-main.ts'),
-        { ...this.env, LB_POLICY: this.policy, LB_PORT: String(this.opts.balancerPort) },
+        { ...this.env, LB_BALANCER: JSON.stringify(this.policy), LB_PORT: String(this.opts.balancerPort) },
         { cwd: REPO_ROOT, logFd },
       );
     } finally {
@@ -114,8 +115,8 @@ export class LocalBackend implements Backend {
 
   async deploy(spec: DeploymentSpec, signal?: AbortSignal): Promise<void> {
     if (this.downing) throw new Error('local backend is down');
-    if (spec.balancer !== this.policy) {
-      await this.balancer?.call('policy', { policy: spec.balancer });
+    if (!isDeepStrictEqual(spec.balancer, this.policy)) {
+      await this.balancer?.call('policy', { spec: spec.balancer });
       this.ctx.log('local-policy', { from: this.policy, to: spec.balancer });
       this.policy = spec.balancer;
     }
@@ -179,6 +180,7 @@ export class LocalBackend implements Backend {
   private async saveManifest(): Promise<void> {
     const o = this.opts;
     const shape = this.replicas.spec;
+    const { policy, ...settings } = this.policy;
     await writeManifest(this.ctx.stateDir, {
       kind: 'LocalDeployment',
       runId: this.ctx.runId,
@@ -197,7 +199,7 @@ export class LocalBackend implements Backend {
         restartPolicy: { policy: 'Always', backoffInitialMs: o.backoff.initialMs, backoffMaxMs: o.backoff.maxMs },
         readinessProbe: { path: '/readyz', periodMs: o.probeIntervalMs, timeoutMs: o.readyTimeoutMs },
       },
-      balancer: { kind: 'NodePort-like HTTP proxy', policy: this.policy, url: `http://127.0.0.1:${this.balancer?.port ?? 0}`, process: 'own process, outside replica cgroups' },
+      balancer: { kind: 'NodePort-like HTTP proxy', policy, ...(Object.keys(settings).length > 0 ? { settings } : {}), url: `http://127.0.0.1:${this.balancer?.port ?? 0}`, process: 'own process, outside replica cgroups' },
       loadGenerator: { cpu: this.cgroups ? o.loadGenCpu : null, command: o.workerCommand },
       wan: o.wan,
       locations: await this.locations.endpoints(),

@@ -29,7 +29,14 @@ export interface Manifest {
     restartPolicy: { policy: 'Always'; backoffInitialMs: number; backoffMaxMs: number };
     readinessProbe: { path: '/readyz'; periodMs: number; timeoutMs: number };
   };
-  balancer: { kind: 'NodePort-like HTTP proxy'; policy: string; url: string; process: 'own process, outside replica cgroups' };
+  balancer: {
+    kind: 'NodePort-like HTTP proxy';
+    policy: string;
+    /** a late policy's central queue (slots per replica, queue bound, wait timeout, activators) */
+    settings?: Record<string, number>;
+    url: string;
+    process: 'own process, outside replica cgroups';
+  };
   loadGenerator: { cpu: number | null; command: string[] };
   wan: WanProfile;
   locations: LocationEndpoint[];
