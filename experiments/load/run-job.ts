@@ -1,9 +1,10 @@
 /**
- * One load job in this process, whichever kind it is: closed-loop users or a
- * saturation phase. The worker (worker.ts) is this function behind
+ * One load job in this process, whichever kind it is: closed-loop users, a
+ * saturation phase or open (Poisson) arrivals. The worker (worker.ts) is this function behind
  * stdin/stdout; the fake backend calls it directly.
  */
 import { runClosedJob } from './closed-loop.js';
+import { runOpenJob } from './open-loop.js';
 import { parseLoadJob, resultFor, type LoadJob, type LoadJobResult, type Progress, type ResultOf } from './protocol/schema.js';
 import { runSaturationJob } from './saturation.js';
 
@@ -22,5 +23,7 @@ function run(job: LoadJob, opts: RunJobOptions): Promise<LoadJobResult> {
       return runClosedJob(job, opts);
     case 'saturation':
       return runSaturationJob(job, opts);
+    case 'open':
+      return runOpenJob(job, opts);
   }
 }

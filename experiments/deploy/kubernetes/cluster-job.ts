@@ -20,6 +20,7 @@ const START_ALLOWANCE_S = 120;
 /** How long the Job may take: twice the load it carries, plus the start. */
 export function jobDeadlineS(job: LoadJob): number {
   if (job.kind === 'saturation') return job.concurrencies.length * (job.warmupS + job.durationS) * 2 + START_ALLOWANCE_S;
+  if (job.kind === 'open') return (job.warmupS + job.durationS + job.timeoutMs / 1000) * 2 + START_ALLOWANCE_S;
   const maxHoldS = job.maxHoldS ?? job.holdS;
   return job.levels.length * maxHoldS * 2 + START_ALLOWANCE_S;
 }
@@ -46,7 +47,8 @@ export function createClusterJobExecutor(ctx: ClusterJobContext): LoadExecutor {
   return {
     async run(job, signal) {
       signal?.throwIfAborted();
-      const inCluster: LoadJob = { ...job, url: ctx.url, imagesDir: ctx.kube.imageImagesDir };
+      // an open job sends no images
+      const inCluster: LoadJob = job.kind === 'open' ? { ...job, url: ctx.url } : { ...job, url: ctx.url, imagesDir: ctx.kube.imageImagesDir };
       const deadlineS = jobDeadlineS(job);
       const rendered = renderLoadJob(
         { runId: ctx.runId, sequence: ctx.nextSequence(), job: inCluster, namespace: ctx.api.namespace, activeDeadlineS: deadlineS },

@@ -14,6 +14,9 @@
  */
 import { z } from 'zod';
 import { SaturationLevel, Step, Task } from '../../contracts/domain.js';
+import { OpenRequest, SizeDistribution } from '../../contracts/open-load.js';
+
+export { OpenRequest, SizeDistribution } from '../../contracts/open-load.js';
 
 /** What every job names: where the service is, which images, the failure timeout, the seed of its random choices. */
 const JobBase = {
@@ -69,7 +72,28 @@ export const SaturationJob = z.strictObject({
 });
 export type SaturationJob = z.infer<typeof SaturationJob>;
 
-export const LoadJob = z.discriminatedUnion('kind', [ClosedLoadJob, SaturationJob]);
+/**
+ * Open load: Poisson arrivals at `ratePerS` whatever the answers do, each
+ * request a work request (POST /api/work) of a size drawn from `sizes`.
+ * Seeded: the same seed gives the same arrival times (scaled by the rate)
+ * and the same sizes. Requests sent in the first `warmupS` are marked so.
+ */
+export const OpenLoadJob = z.strictObject({
+  kind: z.literal('open'),
+  url: JobBase.url,
+  timeoutMs: JobBase.timeoutMs,
+  seed: JobBase.seed,
+  ratePerS: z.number().positive().max(10_000),
+  /** seconds of arrivals after the warm-up */
+  durationS: z.number().positive().max(3600),
+  warmupS: z.number().nonnegative().max(600),
+  sizes: SizeDistribution,
+  /** the schedule stops here, whatever rate × duration says */
+  maxRequests: z.number().int().positive().max(1_000_000),
+});
+export type OpenLoadJob = z.infer<typeof OpenLoadJob>;
+
+export const LoadJob = z.discriminatedUnion('kind', [ClosedLoadJob, SaturationJob, OpenLoadJob]);
 export type LoadJob = z.infer<typeof LoadJob>;
 
 /** What every result carries. */
@@ -88,7 +112,16 @@ export type ClosedLoadResult = z.infer<typeof ClosedLoadResult>;
 export const SaturationResult = z.strictObject({ kind: z.literal('saturation'), ...ResultBase, levels: z.array(SaturationLevel) });
 export type SaturationResult = z.infer<typeof SaturationResult>;
 
-export const LoadJobResult = z.discriminatedUnion('kind', [ClosedLoadResult, SaturationResult]);
+export const OpenLoadResult = z.strictObject({
+  kind: z.literal('open'),
+  ...ResultBase,
+  /** seconds from the job's start to its last answer */
+  durationS: z.number().nonnegative(),
+  requests: z.array(OpenRequest),
+});
+export type OpenLoadResult = z.infer<typeof OpenLoadResult>;
+
+export const LoadJobResult = z.discriminatedUnion('kind', [ClosedLoadResult, SaturationResult, OpenLoadResult]);
 export type LoadJobResult = z.infer<typeof LoadJobResult>;
 
 /** The result a job of kind J's kind gets. */
