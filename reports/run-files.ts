@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import * as yaml from 'js-yaml';
 import { z } from 'zod';
+import { TrialResult } from '../experiments/record/schema.js';
 
 /** How much of each replica's log the appendix shows. */
 const LOG_LINES = 3;
@@ -40,6 +41,16 @@ export function readJson<T>(path: string, schema: z.ZodType<T>): T {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) throw new RunFileError(path, `does not match the schema: ${issues(parsed.error)}`);
   return parsed.data;
+}
+
+/** Every trials/<id>.json of the run, validated, in file-name order. */
+export function readTrials(runDir: string): TrialResult[] {
+  const dir = join(runDir, 'trials');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => readJson(join(dir, f), TrialResult));
 }
 
 function optionalJson(path: string, warnings: string[]): Record<string, unknown> | null {

@@ -1,5 +1,6 @@
 /** The plan as a person reads it: for --dry-run and the head of every run. Pure. */
 import { failureBound } from '../analyse/stats.js';
+import { describeJctTrial } from '../engine/jct-text.js';
 import { describeWorkloadTrial } from '../engine/workload-text.js';
 import type { Plan } from '../plan/plan.js';
 import type { MaxUsersTrial, TrialResult } from '../record/schema.js';
@@ -17,7 +18,8 @@ function describeMaxUsersTrial(t: MaxUsersTrial): string {
 /** One line per finished trial: the answer and the evidence it rests on. */
 export function formatTrial(t: TrialResult): string {
   const verdict = t.valid ? '' : ` INVALID (${t.invalidReason ?? 'unknown'})`;
-  return `${t.question === 'max-users' ? describeMaxUsersTrial(t) : describeWorkloadTrial(t)}${verdict}`;
+  const text = t.question === 'max-users' ? describeMaxUsersTrial(t) : t.question === 'workload' ? describeWorkloadTrial(t) : describeJctTrial(t);
+  return `${text}${verdict}`;
 }
 
 export function formatPlan(plan: Plan, images: { dir: string; count: number }): string {

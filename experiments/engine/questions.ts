@@ -11,6 +11,7 @@ import type { QuestionName } from '../studies/types.js';
 import type { TrialResult } from '../record/schema.js';
 import type { TrialValue } from './cell-trials.js';
 import { runMaxUsersTrial, type TrialContext } from './max-users-trial.js';
+import { jctValue, runJctTrial } from './jct-trial.js';
 import { recordDeployFailure, runWorkloadTrial } from './workload-trial.js';
 
 export interface DeployFailureContext {
@@ -47,4 +48,6 @@ export const QUESTIONS = {
   'max-users': { run: runMaxUsersTrial, value: valueOf('max-users', (t) => t.maxUsers) },
   // images/s at saturation; a configuration that never served counts 0
   workload: { run: runWorkloadTrial, value: valueOf('workload', (t) => t.levels[1]?.throughput ?? 0), deployFailed: recordDeployFailure },
+  // p95 JCT of every counted request
+  jct: { run: runJctTrial, value: valueOf('jct', jctValue) },
 } as const satisfies Record<QuestionName, Question>;

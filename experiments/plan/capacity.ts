@@ -4,6 +4,7 @@
  * service's scaling, so it is marked everywhere; --fit-host scales the
  * per-replica CPU down until the largest cell fits.
  */
+import { PlanError } from './plan-error.js';
 
 export interface CapacityInput {
   replicas: readonly number[];
@@ -41,4 +42,38 @@ export function capacityWarning(cells: readonly CellCapacity[], hostCores: numbe
   if (over.length === 0) return null;
   const list = over.map((c) => `${c.replicas} replicas need ${c.demand.toFixed(2)}`).join(', ');
   return `CAPACITY: ${list} cores but the host has ${hostCores}; these cells measure CPU contention, not scaling (marked capacityBound; --fit-host scales the per-replica CPU down to fit)`;
+}
+
+export interface CpuPlan {
+  /** per-replica CPU the cells use */
+  replicaCpu: number;
+  fittedToHost: boolean;
+  capacity: CellCapacity[];
+  warnings: string[];
+}
+
+/**
+ * The per-replica CPU of a study's cells: as asked, or (--fit-host) scaled
+ * down so the largest replica count fits the host with the generator; every
+ * cell's capacity checked and warned about. Throws when nothing fits.
+ */
+export function planCpu(input: CapacityInput, fitHost: boolean): CpuPlan {
+  const warnings: string[] = [];
+  let { replicaCpu } = input;
+  let fittedToHost = false;
+  if (fitHost) {
+    const fitted = fitReplicaCpu(input);
+    if (fitted === null || fitted <= 0) {
+      throw new PlanError(`--fit-host: the load generator's ${input.loadGenCpu} cores leave nothing of ${input.hostCores} for replicas`);
+    }
+    if (fitted < replicaCpu) {
+      warnings.push(`--fit-host: per-replica CPU scaled from ${replicaCpu} to ${fitted} cores so ${Math.max(...input.replicas)} replicas fit ${input.hostCores} cores`);
+      replicaCpu = fitted;
+      fittedToHost = true;
+    }
+  }
+  const capacity = checkCapacity({ ...input, replicaCpu });
+  const warning = capacityWarning(capacity, input.hostCores);
+  if (warning) warnings.push(warning);
+  return { replicaCpu, fittedToHost, capacity, warnings };
 }

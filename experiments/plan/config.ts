@@ -13,10 +13,11 @@ import { z } from 'zod';
 import { BalancerPolicy } from '../contracts/deployment.js';
 import { Location, Task } from '../contracts/domain.js';
 import { formatIssues } from './config-issues.js';
+import { BindingConfig } from './binding-config.js';
 import { ResourcesConfig } from './resources-config.js';
 
 /** The studies a config can ask for (experiments/studies has one description each). */
-export const STUDY_NAMES = ['replicas', 'resources'] as const;
+export const STUDY_NAMES = ['replicas', 'resources', 'binding'] as const;
 export const StudyName = z.enum(STUDY_NAMES);
 export type StudyName = z.infer<typeof StudyName>;
 
@@ -24,7 +25,7 @@ const positiveInt = z.number().int().positive();
 
 export const StudyConfig = z
   .strictObject({
-    /** which study: `replicas` (the assignment's max users per replica count and client location), `resources` (throughput per CPU × memory × model) */
+    /** which study: `replicas` (the assignment's max users per replica count and client location), `resources` (throughput per CPU × memory × model), `binding` (job completion time by balancer policy under open load) */
     study: StudyName.default('replicas'),
     task: Task.default('detection'),
     /** replica counts, measured in ascending order so scaling reuses replicas */
@@ -121,6 +122,8 @@ export const StudyConfig = z
       .prefault({}),
     ramp: z.strictObject({ stepS: z.number().positive().default(1) }).prefault({}),
     balancer: BalancerPolicy.default('round-robin'),
+    /** the binding study (experiments/studies/binding.ts); other studies ignore it */
+    binding: BindingConfig,
     wan: z
       .strictObject({
         rttMs: z.number().nonnegative().default(40),

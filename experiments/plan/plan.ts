@@ -34,6 +34,13 @@ export const PlannedCell = z.object({
   /** what the study calls this cell along its own axes (e.g. configuration and model), for its analysis and progress */
   labels: z.record(z.string(), z.string()).optional(),
   /**
+   * binding-study cells: the policy axis value (a policy, or an entry's label), the offered utilisation of
+   * the replicas' CPU, the open load's arrival rate it takes, and the round (block) the cell belongs to
+   */
+  openLoad: z
+    .strictObject({ policy: z.string(), utilisation: z.number().positive(), ratePerS: z.number().positive(), round: z.number().int().nonnegative() })
+    .optional(),
+  /**
    * Why this cell does not run on this plan's backend (e.g. a GPU share on a backend without GPUs).
    * A skipped cell is part of the results, with this reason, but is never checked, deployed or measured.
    */
@@ -76,9 +83,7 @@ export interface PlanContext {
   fileExists?: (path: string) => boolean;
 }
 
-export class PlanError extends Error {
-  override name = 'PlanError';
-}
+export { PlanError } from './plan-error.js';
 
 export function trialId(cell: Pick<PlannedCell, 'id'>, trial: number): string {
   return `${cell.id}-t${trial}`;
@@ -98,7 +103,8 @@ export function buildPlan(config: StudyConfig, ctx: PlanContext): Plan {
   const trials: PlannedTrial[] = runnable.flatMap((cell) =>
     Array.from({ length: config.trials.min }, (_, t) => ({ id: trialId(cell, t), cell: cell.id, replicas: cell.replicas, location: cell.location, trial: t })),
   );
-  const deployments = [...new Map(runnable.map((c) => [JSON.stringify(c.deployment), c])).values()];
+  // a balancer switch starts nothing: only new replica counts and shapes cost a deployment
+  const deployments = [...new Map(runnable.map((c) => [JSON.stringify({ ...c.deployment, balancer: null }), c])).values()];
   const deployS = deployments.reduce((sum, c) => sum + (study.estimateDeployS?.(config, c) ?? DEPLOY_S), 0);
   const estimateS = deployS + trials.reduce((sum, t) => sum + study.estimateTrialS(config, runnable.find((c) => c.id === t.cell)!), 0);
   return {

@@ -10,7 +10,9 @@
  *   experiment_summary.csv  one row per Cell (columns: SUMMARY_CSV_COLUMNS)
  */
 import { z } from 'zod';
+import { BalancerSpec } from '../contracts/deployment.js';
 import { LimitedBy, Location, NetworkPath, Percentiles, ReplicaStats, ReplicaUsage, SaturationLevel, Step, Task } from '../contracts/domain.js';
+import { OpenRequest, SizeDistribution } from '../contracts/open-load.js';
 
 export const SCHEMA_VERSION = 1;
 
@@ -83,7 +85,39 @@ export const MaxUsersTrial = z.object({
 });
 export type MaxUsersTrial = z.infer<typeof MaxUsersTrial>;
 
-/** One trial file; `question` says which kind (a study's cells ask one question each). */
+/**
+ * A trial of the `jct` question: one open (Poisson) load held on one
+ * balancer policy, every request recorded with its size and times, and the
+ * replicas' counters before and after, so the analysis derives everything
+ * (JCT, queueing, slowdown, utilisation) from what was measured.
+ */
+export const JctTrial = z.object({
+  ...TrialBase,
+  question: z.literal('jct'),
+  /** the policy axis value (a policy name, or an entry's label) */
+  policy: z.string(),
+  /** the round (block) of the cell: every policy of a round got the same requests */
+  round: z.number().int().nonnegative(),
+  balancer: BalancerSpec,
+  /** offered utilisation and the arrival rate it took */
+  utilisation: z.number().positive(),
+  ratePerS: z.number().positive(),
+  unitMs: z.number().positive(),
+  sizes: SizeDistribution,
+  /** seconds of counted arrivals and of warm-up */
+  durationS: z.number().positive(),
+  warmupS: z.number().nonnegative(),
+  timeoutMs: z.number().positive(),
+  /** the open job as it ran: its wall time, the generator's CPU, the path's RTT */
+  load: z.object({ durationS: z.number().nonnegative(), loadGenCpu: z.number().nonnegative(), rttMs: z.number().nonnegative().optional() }),
+  requests: z.array(OpenRequest),
+  /** the replicas' counters when the load started (replicaStats: when it ended) */
+  replicaStatsBefore: z.array(ReplicaStats),
+  /** the orchestrator's machine over the load, every process counted (the replicas' own machine on a local backend) */
+  host: z.object({ busyCores: z.number().nonnegative(), cores: z.number().int().positive(), loadAvg1: z.number().nonnegative() }),
+});
+export type JctTrial = z.infer<typeof JctTrial>;
+
 /** How a configuration fared: it served, it was OOM-killed, or it failed another way (the reason says which). */
 export const TRIAL_STATUSES = ['success', 'oom', 'failed'] as const;
 export const TrialStatus = z.enum(TRIAL_STATUSES);
@@ -114,11 +148,11 @@ export const WorkloadTrial = z.object({
 export type WorkloadTrial = z.infer<typeof WorkloadTrial>;
 
 /** One trial file; `question` says which kind (a study's cells ask one question each). */
-export const TrialResult = z.discriminatedUnion('question', [MaxUsersTrial, WorkloadTrial]);
+export const TrialResult = z.discriminatedUnion('question', [MaxUsersTrial, WorkloadTrial, JctTrial]);
 export type TrialResult = z.infer<typeof TrialResult>;
-
 export const isMaxUsersTrial = (t: TrialResult): t is MaxUsersTrial => t.question === 'max-users';
 export const isWorkloadTrial = (t: TrialResult): t is WorkloadTrial => t.question === 'workload';
+export const isJctTrial = (t: TrialResult): t is JctTrial => t.question === 'jct';
 
 export const Stat = z.object({
   mean: z.number(),

@@ -4,6 +4,7 @@
  * here, or this does not compile.
  */
 import type { StudyName } from '../plan/config.js';
+import { bindingStudy } from './binding.js';
 import { replicasStudy } from './replicas.js';
 import { resourcesStudy } from './resources.js';
 import type { Study } from './types.js';
@@ -11,4 +12,5 @@ import type { Study } from './types.js';
 export const STUDIES = {
   replicas: replicasStudy,
   resources: resourcesStudy,
+  binding: bindingStudy,
 } as const satisfies Record<StudyName, Study>;

@@ -8,10 +8,10 @@ import { balancerSpec, type DeploymentSpec } from '../contracts/deployment.js';
 import { aggregateResults } from '../analyse/aggregate.js';
 import { summaryCsv } from '../analyse/csv.js';
 import { failureBound } from '../analyse/stats.js';
-import { capacityWarning, checkCapacity, fitReplicaCpu } from '../plan/capacity.js';
+import { planCpu } from '../plan/capacity.js';
 import type { StudyConfig } from '../plan/config.js';
 import { estimateMaxUsersTrialS } from '../plan/estimate.js';
-import { PlanError, type Plan, type PlannedCell } from '../plan/plan.js';
+import type { Plan, PlannedCell } from '../plan/plan.js';
 import { Results, type TrialResult } from '../record/schema.js';
 import type { CellLayout, HostContext, Study } from './types.js';
 
@@ -23,24 +23,10 @@ export function modelPaths(config: StudyConfig): Pick<DeploymentSpec, 'modelPath
 
 function cells(config: StudyConfig, host: HostContext): CellLayout {
   const replicas = [...new Set(config.replicas)].sort((a, b) => a - b);
-  const warnings: string[] = [];
-  let replicaCpu = config.replica.cpu;
-  const capacityInput = { replicas, replicaCpu, loadGenCpu: config.loadGenerator.cpu, hostCores: host.hostCores };
-  let fittedToHost = false;
-  if (host.fitHost) {
-    const fitted = fitReplicaCpu(capacityInput);
-    if (fitted === null || fitted <= 0) {
-      throw new PlanError(`--fit-host: the load generator's ${config.loadGenerator.cpu} cores leave nothing of ${host.hostCores} for replicas`);
-    }
-    if (fitted < replicaCpu) {
-      warnings.push(`--fit-host: per-replica CPU scaled from ${replicaCpu} to ${fitted} cores so ${Math.max(...replicas)} replicas fit ${host.hostCores} cores`);
-      replicaCpu = fitted;
-      fittedToHost = true;
-    }
-  }
-  const capacity = checkCapacity({ ...capacityInput, replicaCpu });
-  const warning = capacityWarning(capacity, host.hostCores);
-  if (warning) warnings.push(warning);
+  const { replicaCpu, fittedToHost, capacity, warnings } = planCpu(
+    { replicas, replicaCpu: config.replica.cpu, loadGenCpu: config.loadGenerator.cpu, hostCores: host.hostCores },
+    host.fitHost,
+  );
   const shape = { task: config.task, cpu: replicaCpu, memoryMi: config.replica.memoryMi, balancer: balancerSpec(config.balancer), ...modelPaths(config) };
   const planned: PlannedCell[] = capacity.flatMap((cap) =>
     config.locations.map((location) => ({
@@ -59,8 +45,8 @@ function resultsOf(plan: Plan, trials: readonly TrialResult[], meta: { limitsEnf
   return Results.parse(aggregateResults(plan, trials, meta));
 }
 
-/** The model files a replicas config names (also an unvalidated one), with the key that names each. */
-function modelFiles(config: unknown): [string, string][] {
+/** The model files a replicas (or binding) config names (also an unvalidated one), with the key that names each. */
+export function modelFiles(config: unknown): [string, string][] {
   const get = (obj: unknown, key: string): unknown => (obj !== null && typeof obj === 'object' ? (obj as Record<string, unknown>)[key] : undefined);
   const str = (v: unknown, fallback: string) => (typeof v === 'string' && v.length > 0 ? v : fallback);
   if (get(config, 'task') === 'pose') {

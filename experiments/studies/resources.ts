@@ -13,7 +13,8 @@ import { resourceFiles } from '../analyse/resources-files.js';
 import { resourceRows } from '../analyse/resources-rows.js';
 import { checkCapacity } from '../plan/capacity.js';
 import type { StudyConfig } from '../plan/config.js';
-import { PlanError, type Plan, type PlannedCell } from '../plan/plan.js';
+import { PlanError } from '../plan/plan-error.js';
+import type { Plan, PlannedCell } from '../plan/plan.js';
 import type { ModelEntry, NamedConfiguration } from '../plan/resources-config.js';
 import type { CellLayout, HostContext, Study } from './types.js';
 

@@ -10,7 +10,7 @@ import type { StudyConfig, StudyName } from '../plan/config.js';
 import type { TrialResult } from '../record/schema.js';
 
 /** What the engine asks of a cell; engine/questions.ts runs each. */
-export const QUESTION_NAMES = ['max-users', 'workload'] as const;
+export const QUESTION_NAMES = ['max-users', 'workload', 'jct'] as const;
 export type QuestionName = (typeof QUESTION_NAMES)[number];
 
 export interface HostContext {

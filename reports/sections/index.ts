@@ -4,6 +4,7 @@
  * report.
  */
 import type { StudyName } from '../../experiments/plan/config.js';
+import { bindingSection } from './binding/index.js';
 import { replicasSection } from './replicas/index.js';
 import { resourcesSection } from './resources/index.js';
 import type { ReportSection } from './types.js';
@@ -11,4 +12,5 @@ import type { ReportSection } from './types.js';
 export const REPORT_SECTIONS = {
   replicas: replicasSection,
   resources: resourcesSection,
+  binding: bindingSection,
 } as const satisfies Record<StudyName, ReportSection>;

@@ -1,17 +1,9 @@
 /** The replicas study's result files: experiment_results.json, the trials and experiment_summary.csv, validated. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Results, TrialResult } from '../../../experiments/record/schema.js';
-import { readJson, RunFileError, type RunFiles } from '../../run-files.js';
+import { Results } from '../../../experiments/record/schema.js';
+import { readJson, readTrials, RunFileError, type RunFiles } from '../../run-files.js';
 import { parseSummaryCsv, type RunInput } from './data.js';
-
-function readTrials(dir: string): TrialResult[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => readJson(join(dir, f), TrialResult));
-}
 
 export function loadReplicasRun(files: RunFiles): RunInput {
   const { runDir, warnings } = files;
@@ -19,7 +11,7 @@ export function loadReplicasRun(files: RunFiles): RunInput {
   if (!existsSync(resultsPath)) throw new RunFileError(resultsPath, 'not found; is this a finished run directory?');
   const results = readJson(resultsPath, Results);
   if (results.cells.length === 0) throw new RunFileError(resultsPath, 'has no cells; nothing to report');
-  const trials = readTrials(join(runDir, 'trials'));
+  const trials = readTrials(runDir);
   if (trials.length === 0) warnings.push('no trials/*.json; the latency-vs-users figure is omitted');
   const csvPath = join(runDir, 'experiment_summary.csv');
   let summaryRows: RunInput['summaryRows'] = null;
