@@ -10,7 +10,7 @@ import { collectEnvironment } from '../record/environment.js';
 import { writeJson } from '../record/store.js';
 import { REPO_ROOT } from '../../lib/repo-root.js';
 import { BACKENDS } from '../deploy/registry.js';
-import { sameReplicaShape } from '../contracts/deployment.js';
+import { isLatePolicy, sameReplicaShape } from '../contracts/deployment.js';
 import { runnableCells } from '../plan/plan.js';
 import type { Backend } from '../deploy/backend.js';
 import { runStudy } from '../engine/run-study.js';
@@ -49,6 +49,7 @@ async function run(o: RunOptions): Promise<ExitCode> {
     // The manifests go to stdout alone, so `… --dry-run | kubectl apply -f -` works.
     const manifests = dryRunManifests(prepared, plan);
     if (manifests !== null) process.stdout.write(manifests);
+    for (const note of prepared.notRunnable) say(`would not run: ${note}`);
     say('\n--dry-run: nothing started');
     return EXIT.ok;
   }
@@ -123,9 +124,11 @@ async function run(o: RunOptions): Promise<ExitCode> {
  * What each replica shape of the plan would apply, in run order (one shape for the replicas
  * study; one per configuration × model for the resources study, each headed by its cell).
  */
+/** Each replica shape's manifests once, and once more for a late policy (its Knative Service instead of a Deployment and a Service). */
 function dryRunManifests(p: Prepared, plan: Prepared['plan']): string | null {
   const cells = runnableCells(plan.cells);
-  const shapes = cells.filter((c, i) => cells.findIndex((o) => sameReplicaShape(o.deployment, c.deployment)) === i);
+  const late = (c: (typeof cells)[number]) => isLatePolicy(c.deployment.balancer.policy);
+  const shapes = cells.filter((c, i) => cells.findIndex((o) => sameReplicaShape(o.deployment, c.deployment) && late(o) === late(c)) === i);
   const rendered = shapes.flatMap((c) => {
     const yaml = p.backend.dryRun({ runId: plan.runId }, c.deployment);
     return yaml === null ? [] : [shapes.length > 1 ? `# cell ${c.id}\n${yaml}` : yaml];

@@ -25,6 +25,8 @@ export interface Prepared {
   imageCount: number;
   resumed: boolean;
   backend: ConfiguredBackend;
+  /** --dry-run: what the backend could not run (a real run refuses to start on these) */
+  notRunnable: string[];
 }
 
 export function newRunId(now: Date, backend: string, quick: boolean, study: string): string {
@@ -103,11 +105,15 @@ export async function prepare(o: RunOptions, now = new Date()): Promise<Prepared
     }
   }
   let backend: ConfiguredBackend | undefined;
+  const notRunnable: string[] = [];
   try {
     // without a valid config the backend's flags are still checked, against the defaults
     backend = BACKENDS[o.backend].configure({ flags: o, config: plan?.config ?? StudyConfig.parse({}) });
+    const configured = backend;
     // skipped cells (plan.ts runnableCells) never reach the backend, so it is never asked about them
-    for (const cell of runnableCells(plan?.cells ?? [])) problems.push(...backend.check(cell.deployment).map((p) => `cell ${cell.id}: ${p}`));
+    const cellProblems = runnableCells(plan?.cells ?? []).flatMap((cell) => configured.check(cell.deployment).map((p) => `cell ${cell.id}: ${p}`));
+    // a dry run still shows what it would create, and says what it could not run
+    (o.dryRun ? notRunnable : problems).push(...cellProblems);
   } catch (err) {
     problems.push(`--backend ${o.backend}: ${(err as Error).message}`);
   }
@@ -115,5 +121,5 @@ export async function prepare(o: RunOptions, now = new Date()): Promise<Prepared
     const unique = [...new Set(problems)];
     throw new UsageError(unique.length === 1 ? unique[0]! : `${unique.length} problems, nothing started:\n${unique.map((p) => `- ${p}`).join('\n')}`);
   }
-  return { plan, store, imagesDir, imageCount: checked.count, resumed: Boolean(o.resume), backend };
+  return { plan, store, imagesDir, imageCount: checked.count, resumed: Boolean(o.resume), backend, notRunnable };
 }

@@ -84,6 +84,24 @@ test('kubernetes flags win over CLOUDDETECT_K8S_*, which still apply when no fla
   assert.equal(objs[0]!.spec.template.spec.containers[0].image, 'reg/clouddetect:2');
 });
 
+test('--dry-run of the binding study: kube-proxy\'s Deployment and Service, the late policies\' Knative Service, and what a run would refuse', async () => {
+  const binding = join(tmp.dir, 'binding.json');
+  await writeFile(binding, JSON.stringify({ study: 'binding', replicas: [2], images: join(tmp.dir, 'images'), model: join(tmp.dir, 'det.onnx'), binding: { policies: ['round-robin', 'least-connections', 'late-binding'], loads: [0.7] } }));
+  const run = await k8sRun(['--config', binding, '--backend', 'kubernetes', '--dry-run']);
+  assert.equal(run.code, 0, run.stderr);
+  const objs = parseAll(run.stdout);
+  assert.deepEqual(objs.map((o) => o.kind), ['Deployment', 'Service', 'Service']);
+  const ksvc = objs[2] as Obj & { apiVersion: string };
+  assert.equal(ksvc.apiVersion, 'serving.knative.dev/v1');
+  assert.equal(ksvc.spec.template.spec.containerConcurrency, 1);
+  assert.match(run.stderr, /would not run: cell .*least-connections.*kube-proxy/);
+  assert.match(run.stderr, /would not run: cell .*late-binding.*Knative/);
+  // a real run refuses before starting anything
+  const real = await k8sRun(['--config', binding, '--backend', 'kubernetes', '--results-dir', join(tmp.dir, 'results')]);
+  assert.equal(real.code, 2, real.stderr);
+  assert.match(real.stderr, /least-connections.*not available on kubernetes/);
+});
+
 let api: FakeKubeApi | undefined;
 afterEach(async () => {
   await api?.close();

@@ -13,7 +13,11 @@ import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { ClusterRole } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRole';
 import { ClusterRoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/ClusterRoleBinding';
-import { dryRunManifests, renderManifests, type ManifestOptions } from '../../experiments/deploy/kubernetes/index.js';
+import { dryRunManifests, renderFor, renderManifests, type ManifestOptions } from '../../experiments/deploy/kubernetes/index.js';
+import { balancerSpec } from '../../experiments/contracts/deployment.js';
+import { REPLICA_RUNTIME_ENV } from '../../experiments/deploy/model-env.js';
+import { Container } from 'kubernetes-models/v1/Container';
+import { PodSpec } from 'kubernetes-models/v1/PodSpec';
 import { renderLoadJob, cpuQuantity } from '../../experiments/deploy/kubernetes/render.js';
 import { parseKubernetesOptions } from '../../experiments/deploy/kubernetes/options.js';
 import { validateManifests } from '../../experiments/deploy/kubernetes/validate.js';
@@ -185,4 +189,49 @@ test('the dry run takes the options from CLOUDDETECT_K8S_* and the namespace fro
   assert.equal(objects[1].spec.ports[0].nodePort, 30999);
   process.env.CLOUDDETECT_K8S_KUBECONFIG = path.join(dir, 'missing');
   assert.deepEqual((yaml.loadAll(dryRunManifests(base)) as any[]).map((o) => o.metadata.namespace), ['default', 'default']);
+});
+
+test('late binding renders a Knative Service: the activator kept in the path, containerConcurrency, a fixed scale, the work route on', () => {
+  const work = { unitMs: 0.012, maxUnits: 7500, queueLength: 1000, queueTimeoutMs: 30_000 };
+  const { objects, yaml: text } = renderFor({ ...base, work, balancer: balancerSpec('first-available') });
+  assert.deepEqual(yaml.loadAll(text), objects);
+  assert.equal(objects.length, 1);
+  const ksvc = objects[0] as any;
+  assert.equal(ksvc.apiVersion, 'serving.knative.dev/v1');
+  assert.equal(ksvc.kind, 'Service');
+  const template = ksvc.spec.template;
+  assert.equal(template.spec.containerConcurrency, 1);
+  assert.equal(template.metadata.annotations['autoscaling.knative.dev/target-burst-capacity'], '-1');
+  assert.equal(template.metadata.annotations['autoscaling.knative.dev/min-scale'], '4');
+  assert.equal(template.metadata.annotations['autoscaling.knative.dev/max-scale'], '4');
+  const [container] = template.spec.containers;
+  const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+  // no PORT: Knative sets it itself and refuses it in the spec
+  assert.deepEqual(env, { ...REPLICA_RUNTIME_ENV, MODEL_PATH: '/app/model/yolox_nano.onnx', WORK_UNIT_MS: '0.012', WORK_MAX_UNITS: '7500', QUEUE_LENGTH: '1000', QUEUE_TIMEOUT_MS: '30000' });
+  // kubernetes-models has no Knative schema: the container and the pod part are checked against the core ones
+  assert.doesNotThrow(() => new Container(container).validate());
+  const { containerConcurrency: _cc, timeoutSeconds: _t, ...podSpec } = template.spec;
+  assert.doesNotThrow(() => new PodSpec(podSpec).validate());
+  // a late-binding policy asks Knative for the same activator, with its own slots per pod
+  const c3 = renderFor({ ...base, balancer: balancerSpec('late-binding', { replicaConcurrency: 3 }) }).objects[0] as any;
+  assert.equal(c3.spec.template.spec.containerConcurrency, 3);
+  // early binding stays a Deployment behind kube-proxy's Service
+  assert.deepEqual(renderFor({ ...base, balancer: { policy: 'round-robin' } }).objects.map((o) => o.kind), ['Deployment', 'Service']);
+});
+
+test('the Knative Service is checked strictly: an unknown field or a missing activator annotation is refused', () => {
+  const ksvc = renderFor({ ...base, balancer: balancerSpec('late-binding') }).objects[0] as any;
+  const copy = () => JSON.parse(JSON.stringify(ksvc));
+  const extra = copy();
+  extra.spec.template.spec.containerConcurency = 1;
+  assert.throws(() => validateManifests([extra]), /containerConcurency/);
+  const noBurst = copy();
+  delete noBurst.spec.template.metadata.annotations['autoscaling.knative.dev/target-burst-capacity'];
+  assert.throws(() => validateManifests([noBurst]), /target-burst-capacity/);
+  const drift = copy();
+  drift.spec.template.metadata.annotations['autoscaling.knative.dev/max-scale'] = '8';
+  assert.throws(() => validateManifests([drift]), /min-scale and max-scale differ/);
+  const twoPorts = copy();
+  twoPorts.spec.template.spec.containers[0].ports.push({ name: 'http1', containerPort: 9090 });
+  assert.throws(() => validateManifests([twoPorts]), /ports/);
 });

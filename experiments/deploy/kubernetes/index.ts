@@ -8,9 +8,9 @@ import { ClusterApi, loadKubeConfig } from './api.js';
 import { createKubernetesBackend, deleteLabelled, unsupported } from './backend.js';
 import { projectSelector } from './names.js';
 import { parseKubernetesOptions, withEnvOptions, type KubernetesOptionsInput } from './options.js';
-import { gpuConflict, renderManifests, specManifestOptions, type ManifestOptions } from './render.js';
+import { gpuConflict, renderFor, specManifestOptions, type ManifestOptions } from './render.js';
 
-export { renderManifests, type ManifestOptions, type RenderedManifests } from './render.js';
+export { renderFor, renderKnativeService, renderManifests, type ManifestOptions, type RenderedManifests } from './render.js';
 export { ENV_OPTIONS, KubernetesOptions, kubernetesOptionsFromEnv, parseKubernetesOptions, type KubernetesOptionsInput } from './options.js';
 export { createKubernetesBackend } from './backend.js';
 
@@ -21,13 +21,13 @@ export const kubeTarget = (flags: BackendFlags): KubernetesOptionsInput =>
   Object.fromEntries(KUBE_FLAGS.filter((k) => typeof flags[k] === 'string').map((k) => [k, flags[k]]));
 
 /**
- * What --dry-run prints: the manifests of the first deployment, with the
- * CLOUDDETECT_K8S_* options applied. Reads the kubeconfig file for the
- * context's namespace, but contacts no cluster.
+ * What --dry-run prints for one deployment: its manifests (a Knative Service
+ * for a late policy), with the CLOUDDETECT_K8S_* options applied. Reads the
+ * kubeconfig file for the context's namespace, but contacts no cluster.
  */
 export function dryRunManifests(options: ManifestOptions): string {
   const merged = withEnvOptions(options, process.env);
-  return renderManifests(merged, merged.namespace ?? contextNamespace(merged)).yaml;
+  return renderFor(merged, merged.namespace ?? contextNamespace(merged)).yaml;
 }
 
 function contextNamespace(target: KubernetesOptionsInput): string | undefined {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import * as yaml from 'js-yaml';
-import { GpuShare, type DeploymentSpec } from '../../contracts/deployment.js';
+import { GpuShare, isLatePolicy, type BalancerSpec, type DeploymentSpec, type LatePolicy } from '../../contracts/deployment.js';
 import type { LoadJob } from '../../load/protocol/schema.js';
 import { parseKubernetesOptions, type KubernetesOptions, type KubernetesOptionsInput } from './options.js';
 import { validateManifests, type KubeObject } from './validate.js';
@@ -22,10 +22,10 @@ const TEMPLATES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)),
  * The cell's GPU share is `gpuShare`, apart from the backend-wide `gpu` option (one extended resource for every pod).
  */
 export type ManifestOptions = { runId: string } & Pick<DeploymentSpec, 'replicas' | 'cpu' | 'memoryMi' | 'modelPath'> &
-  Partial<Pick<DeploymentSpec, 'task' | 'poseDetectorPath'>> & { gpuShare?: GpuShare } &
+  Partial<Pick<DeploymentSpec, 'task' | 'poseDetectorPath' | 'balancer' | 'work'>> & { gpuShare?: GpuShare } &
   KubernetesOptionsInput;
 
-/** A cell's deployment as manifest options (its balancer is kube-proxy's business, see unsupported()). */
+/** A cell's deployment as manifest options (its balancer picks the objects: renderFor; on a run, see unsupported()). */
 export function specManifestOptions(runId: string, spec: DeploymentSpec): ManifestOptions {
   return {
     runId,
@@ -36,6 +36,8 @@ export function specManifestOptions(runId: string, spec: DeploymentSpec): Manife
     task: spec.task,
     ...(spec.poseDetectorPath !== undefined ? { poseDetectorPath: spec.poseDetectorPath } : {}),
     ...(spec.gpu ? { gpuShare: spec.gpu } : {}),
+    ...(spec.work ? { work: spec.work } : {}),
+    balancer: spec.balancer,
   };
 }
 
@@ -111,12 +113,8 @@ function common(opts: KubernetesOptions, runId: string, namespace: string | unde
   };
 }
 
-/**
- * The detector Deployment and its NodePort Service, validated. `namespace`
- * overrides the option when the backend resolved it from the kubeconfig.
- */
-export function renderManifests(input: ManifestOptions, namespace?: string): RenderedManifests {
-  const opts = parseKubernetesOptions(input);
+/** What the pod templates of the Deployment and of the Knative Service share. */
+function podView(input: ManifestOptions, opts: KubernetesOptions, namespace: string | undefined) {
   const inImage = (file: string) => path.posix.join(opts.imageModelDir, path.basename(file));
   if (!Number.isInteger(input.replicas) || input.replicas < 0) throw new Error(`replicas must be a non-negative integer, got ${input.replicas}`);
   const parsedShare = GpuShare.optional().safeParse(input.gpuShare);
@@ -124,7 +122,7 @@ export function renderManifests(input: ManifestOptions, namespace?: string): Ren
   const share = parsedShare.data;
   const conflict = gpuConflict(share, opts);
   if (conflict) throw new Error(conflict);
-  const view = {
+  return {
     ...common(opts, input.runId, namespace),
     replicas: input.replicas,
     cpu: cpuQuantity(input.cpu),
@@ -138,15 +136,59 @@ export function renderManifests(input: ManifestOptions, namespace?: string): Ren
         task: input.task ?? 'detection',
         modelPath: inImage(input.modelPath),
         ...(input.poseDetectorPath !== undefined ? { poseDetectorPath: inImage(input.poseDetectorPath) } : {}),
+        ...(input.work !== undefined ? { work: input.work } : {}),
       }),
     }).map(([name, value]) => ({ name, value })),
     containerPort: CONTAINER_PORT,
+  };
+}
+
+/**
+ * The detector Deployment and its NodePort Service, validated. `namespace`
+ * overrides the option when the backend resolved it from the kubeconfig.
+ */
+export function renderManifests(input: ManifestOptions, namespace?: string): RenderedManifests {
+  const opts = parseKubernetesOptions(input);
+  const view = {
+    ...podView(input, opts, namespace),
     nodePort: opts.nodePort,
     preStopSleepS: opts.preStopSleepS,
     // the drain after preStop needs time too: in-flight requests may take seconds under load
     terminationGracePeriodS: opts.preStopSleepS + 30,
   };
   return toObjects([template('deployment.yaml.hbs')(view), template('service.yaml.hbs')(view)]);
+}
+
+/** Knative's default request timeout, seconds: the activator cuts a request (queueing included) after it. */
+const KNATIVE_TIMEOUT_S = 300;
+
+export type LateBalancer = Extract<BalancerSpec, { policy: LatePolicy }>;
+
+/**
+ * Late binding on Knative: one Knative Service whose requests all pass the
+ * activator, containerConcurrency = the policy's slots per replica. The
+ * activator picks firstAvailable for 1-3 slots, which is what
+ * `first-available` names; `late-binding`'s ideal central queue is the
+ * closest Knative comes, the same activator. A GPU share is not rendered
+ * here (the binding study asks for none).
+ */
+export function renderKnativeService(input: ManifestOptions & { balancer: LateBalancer }, namespace?: string): RenderedManifests {
+  const opts = parseKubernetesOptions(input);
+  const pod = podView(input, opts, namespace);
+  const view = {
+    ...pod,
+    // Knative makes a Kubernetes Service of the same name: apart from the plain Service of early binding
+    name: `${pod.name}-kn`,
+    containerConcurrency: input.balancer.replicaConcurrency,
+    timeoutS: KNATIVE_TIMEOUT_S,
+  };
+  return toObjects([template('knative-service.yaml.hbs')(view)]);
+}
+
+/** The manifests of `input`'s binding: a Knative Service for a late policy, else the Deployment and its Service. */
+export function renderFor(input: ManifestOptions, namespace?: string): RenderedManifests {
+  const { balancer } = input;
+  return balancer && isLatePolicy(balancer.policy) ? renderKnativeService({ ...input, balancer: balancer as LateBalancer }, namespace) : renderManifests(input, namespace);
 }
 
 export interface LoadJobManifestOptions {

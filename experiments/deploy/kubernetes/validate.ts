@@ -86,7 +86,48 @@ const Job = z.looseObject({
   }),
 });
 
-const SCHEMAS: Record<string, z.ZodType> = { Deployment, Service, Job };
+/**
+ * The Knative Service of late binding, strictly the fields the template
+ * emits (kubernetes-models has no Knative schema): every key is known, the
+ * annotations that keep the activator in the path and fix the scale are
+ * there, the container is the Deployment's container check.
+ */
+const ScaleAnnotation = z.string().regex(/^[1-9]\d*$/, 'a positive integer as a string');
+const KnativeService = z.strictObject({
+  apiVersion: z.literal('serving.knative.dev/v1'),
+  kind: z.literal('Service'),
+  metadata: z.strictObject({ name: DnsLabel, namespace: DnsLabel, labels: Labels }),
+  spec: z.strictObject({
+    template: z.strictObject({
+      metadata: z.strictObject({
+        labels: Labels,
+        annotations: z.strictObject({
+          'autoscaling.knative.dev/target-burst-capacity': z.literal('-1'),
+          'autoscaling.knative.dev/min-scale': ScaleAnnotation,
+          'autoscaling.knative.dev/max-scale': ScaleAnnotation,
+          'autoscaling.knative.dev/initial-scale': ScaleAnnotation,
+        }),
+      }),
+      spec: z.strictObject({
+        containerConcurrency: z.number().int().min(1).max(1000),
+        timeoutSeconds: z.number().int().positive().max(3600),
+        automountServiceAccountToken: z.boolean(),
+        securityContext: z.strictObject({ runAsNonRoot: z.boolean(), runAsUser: z.number().int(), runAsGroup: z.number().int() }),
+        // Knative serves one container's port, named http1 (HTTP/1) or h2c
+        containers: z.array(Container.extend({ resources: Resources, ports: z.array(z.strictObject({ name: z.enum(['http1', 'h2c']), containerPort: Port })).length(1) })).length(1),
+        volumes: z.array(z.strictObject({ name: DnsLabel, emptyDir: z.strictObject({ sizeLimit: Quantity }) })),
+      }),
+    }),
+  }),
+});
+
+/** Which schema checks an object: by API group and kind (a Knative Service is not a core one). */
+const SCHEMAS: Record<string, z.ZodType> = {
+  'apps/v1/Deployment': Deployment,
+  'v1/Service': Service,
+  'batch/v1/Job': Job,
+  'serving.knative.dev/v1/Service': KnativeService,
+};
 
 /** Largest object the API server stores (etcd's request limit is 1.5 MiB); a LoadJob with inline images may exceed it. */
 const MAX_OBJECT_BYTES = 1_000_000;
@@ -96,6 +137,10 @@ function subsetOf(selector: Record<string, string>, labels: Record<string, strin
 }
 
 function crossFieldIssues(o: KubeObject): string[] {
+  if (o.kind === 'Service' && o.apiVersion === 'serving.knative.dev/v1') {
+    const a = KnativeService.parse(o).spec.template.metadata.annotations;
+    return a['autoscaling.knative.dev/min-scale'] === a['autoscaling.knative.dev/max-scale'] ? [] : ['min-scale and max-scale differ: the replica count would drift'];
+  }
   if (o.kind !== 'Deployment') return [];
   const d = Deployment.parse(o);
   return subsetOf(d.spec.selector.matchLabels, d.spec.template.metadata.labels)
@@ -107,9 +152,9 @@ function crossFieldIssues(o: KubeObject): string[] {
 export function validateManifests(objects: readonly unknown[]): asserts objects is KubeObject[] {
   const problems: string[] = [];
   objects.forEach((raw, i) => {
-    const head = z.looseObject({ kind: z.string(), metadata: z.looseObject({ name: z.string() }) }).safeParse(raw);
+    const head = z.looseObject({ apiVersion: z.string(), kind: z.string(), metadata: z.looseObject({ name: z.string() }) }).safeParse(raw);
     const where = head.success ? `${head.data.kind}/${head.data.metadata.name}` : `document ${i + 1}`;
-    const schema = head.success ? SCHEMAS[head.data.kind] : undefined;
+    const schema = head.success ? SCHEMAS[`${head.data.apiVersion}/${head.data.kind}`] : undefined;
     if (!schema) {
       problems.push(`${where}: not a kind this backend creates`);
       return;
