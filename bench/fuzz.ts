@@ -25,8 +25,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scanJson } from '../service/json-scan.js';
-import { fuzzStream } from '../test/helpers/service-bad-inputs.js';
-import { runFuzz, type FuzzSummary } from '../test/helpers/service-fuzz.js';
+import { fuzzStream } from './lib/fuzz-cases.js';
+import { runFuzz, type FuzzSummary } from './lib/fuzz-run.js';
 import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
 import { cpuBox, type CpuBox } from './lib/cgroup.js';
 import { benchImages, fmt, modelOrExit } from './lib/load.js';

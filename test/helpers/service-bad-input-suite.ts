@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { test } from 'node:test';
 import sharp from 'sharp';
-import { fuzzCases, pngBomb } from './service-bad-inputs.js';
-import { runFuzz } from './service-fuzz.js';
+import { fuzzCases, pngBomb } from '../../bench/lib/fuzz-cases.js';
+import { runFuzz } from '../../bench/lib/fuzz-run.js';
 import { postJson, type Running } from './service.js';
 import { toBase64 } from './service-images.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { expectError, registerBadInputSuite } from '../helpers/service-bad-input-suite.js';
-import { rawRequest } from '../helpers/service-raw.js';
+import { rawRequest } from '../../bench/lib/raw-request.js';
 import { redSquareDetector, startApp, type Running } from '../helpers/service.js';
 import { squareImage } from '../helpers/service-images.js';
 

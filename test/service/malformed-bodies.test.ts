@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
 import { after, afterEach, before, test } from 'node:test';
 import { expectError } from '../helpers/service-bad-input-suite.js';
-import { rawPost, rawRequest, type RawReply } from '../helpers/service-raw.js';
+import { rawPost, rawRequest, type RawReply } from '../../bench/lib/raw-request.js';
 import { postJson, redSquareDetector, startApp, until, type Running } from '../helpers/service.js';
 import { squareImage, toBase64 } from '../helpers/service-images.js';
 

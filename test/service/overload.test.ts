@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { afterEach, test } from 'node:test';
-import { rawPost, RawConnection } from '../helpers/service-raw.js';
+import { rawPost, RawConnection } from '../../bench/lib/raw-request.js';
 import { gatedDetector, postJson, squareRequest, startApp, until, type Running } from '../helpers/service.js';
 
 const ROUTE = '/api/object_detection';

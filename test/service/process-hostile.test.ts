@@ -11,7 +11,7 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, before, test } from 'node:test';
-import { rawPost, rawRequest } from '../helpers/service-raw.js';
+import { rawPost, rawRequest } from '../../bench/lib/raw-request.js';
 import { postJson } from '../helpers/service.js';
 import { squareImage, toBase64 } from '../helpers/service-images.js';
 import { writeGeneratedModel } from '../helpers/service-model.js';

@@ -5,8 +5,8 @@
  * on an HTTP case) is a problem. Raw cases may also end with the
  * connection closed and no answer. Used by the fuzz tests and the fuzz bench.
  */
-import type { FuzzCase } from './service-bad-inputs.js';
-import { rawRequest } from './service-raw.js';
+import type { FuzzCase } from './fuzz-cases.js';
+import { rawRequest } from './raw-request.js';
 
 export interface FuzzSummary {
   cases: number;
