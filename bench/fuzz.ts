@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- fuzz`: the seeded fuzz of the tests
- * (test/helpers/service-bad-inputs.ts), tens of thousands of cases, against
+ * (bench/lib/fuzz-cases.ts), tens of thousands of cases, against
  * replicas in a 0.5 CPU / 512 MiB cgroup at the default body limit, with
  * the memory target: 0 problems (no 5xx other than overload 503s, no
  * malformed answer, no reset on an HTTP case), peak RSS < 300 MiB, 0 OOM
