@@ -49,6 +49,25 @@ function failingAbove(t: MaxUsersTrial): Step | undefined {
 
 const mbit = (bytesPerS: number) => (bytesPerS * 8) / 1e6;
 
+/**
+ * A full link measured over a short window can read above the capacity the
+ * path probe measured: the window counts whole requests of ~170 KB each, so
+ * its rate carries a counting error of about 1/√(completions). Said so,
+ * rather than printing a utilisation above 1 as if it were one.
+ */
+function linkEvidence(step: Step, bandwidth: number): string {
+  const carried = mbit(step.bytesPerS);
+  if (carried <= bandwidth) return `the client path carried ${carried.toFixed(1)} of its ${bandwidth.toFixed(1)} Mbit/s`;
+  const completions = step.steady?.completions ?? step.requests;
+  const noise = completions > 0 ? 1 / Math.sqrt(completions) : 1;
+  const over = carried / bandwidth - 1;
+  const window = step.steady ? `${step.steady.spanS} s` : `${step.durationS.toFixed(1)} s`;
+  const reading = over <= 2 * noise
+    ? `the link was full, the ${(over * 100).toFixed(0)} % excess being within the ±${(noise * 100).toFixed(0)} % counting error of ${completions} requests in ${window}`
+    : `more than the path probe measured and the ±${(noise * 100).toFixed(0)} % counting error of ${completions} requests in ${window} allow, so the probe under-read the link`;
+  return `the client path carried ${carried.toFixed(1)} Mbit/s at ${step.users} users against its measured ${bandwidth.toFixed(1)} Mbit/s: ${reading}`;
+}
+
 export function limitOf(input: LimitInput): LimitFinding {
   const limit = input.loadGen.cpu * input.loadGen.bottleneckShare;
   const hot = input.trials.flatMap((t) => t.steps).find((s) => s.loadGenCpu > limit);
@@ -67,9 +86,9 @@ export function limitOf(input: LimitInput): LimitFinding {
   const timeouts = failing.reduce((n, s) => n + s.errors.timeout, 0);
   const refused = failing.reduce((n, s) => n + s.errors.status, 0);
 
-  const busiest = Math.max(0, ...decisive.map((s) => s.bytesPerS));
-  if (bandwidth !== null && mbit(busiest) >= LINK_SHARE * bandwidth) {
-    return { limitedBy: 'network', evidence: `the client path carried ${mbit(busiest).toFixed(1)} of its ${bandwidth.toFixed(1)} Mbit/s` };
+  const busiest = decisive.reduce<Step | undefined>((top, s) => (top === undefined || s.bytesPerS > top.bytesPerS ? s : top), undefined);
+  if (bandwidth !== null && busiest !== undefined && mbit(busiest.bytesPerS) >= LINK_SHARE * bandwidth) {
+    return { limitedBy: 'network', evidence: linkEvidence(busiest, bandwidth) };
   }
   const belowQuota = usages.length > 0 && throttled < THROTTLED && coresUsed < QUOTA_USED * quota;
   if (timeouts > 0 && refused === 0 && belowQuota) {

@@ -38,6 +38,16 @@ test('the link: the path carried most of its bandwidth (the 672-user remote cell
   assert.match(found.evidence, /85\.0 of its 100\.0 Mbit\/s/);
 });
 
+test('the link read above its probed capacity: within the counting error it is full, beyond it the probe under-read', () => {
+  const steady = (completions: number) => ({ verdict: 'steady' as const, fromS: 9, spanS: 3, completions, throughput: completions / 3, meanLatencyMs: 7500, meanThinkS: 2, littleRatio: 1, littleTolerance: 0.15, latencyTrend: 0.1, trendTolerance: 0.2 });
+  const full = trial({ location: 'remote', bandwidthMbit: 101.8, confirm: { bytesPerS: 108e6 / 8, steady: steady(183) } });
+  const found = limitOf(base([full], { replicas: 4, capacityBound: true }));
+  assert.equal(found.limitedBy, 'network');
+  assert.match(found.evidence, /108\.0 Mbit\/s at 40 users against its measured 101\.8 Mbit\/s: the link was full, the 6 % excess being within the ±7 % counting error of 183 requests in 3 s/);
+  const under = trial({ location: 'remote', bandwidthMbit: 50, confirm: { bytesPerS: 108e6 / 8, steady: steady(183) } });
+  assert.match(limitOf(base([under])).evidence, /the probe under-read the link/);
+});
+
 test('timeouts with no 503 while the replicas idle under their quota: the time went outside them', () => {
   const t = trial({ above: failing(41, { timeout: 5 }, { replicaUsage: usage(1, 0.05) }) });
   assert.equal(limitOf(base([t])).limitedBy, 'network');
