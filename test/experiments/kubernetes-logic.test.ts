@@ -49,11 +49,15 @@ test('an unready pod is described with its restarts, last termination and warnin
   assert.equal(text, 'p-1: Running, not ready, 2 restarts (last: OOMKilled), Unhealthy: Readiness probe failed: 503');
 });
 
-test('image and config errors end the wait at once; crash loops do not', () => {
+test('image and config errors and repeated OOM kills end the wait at once; other crash loops do not', () => {
   const pull: V1Pod = { metadata: { name: 'p-2' }, status: { containerStatuses: [{ name: 'detector', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'no such image' } } }] } };
   const crash: V1Pod = { metadata: { name: 'p-3' }, status: { containerStatuses: [{ name: 'detector', image: 'x', imageID: '', ready: false, restartCount: 3, state: { waiting: { reason: 'CrashLoopBackOff' } } }] } };
   assert.equal(hopelessReason([crash, pull]), 'p-2: ImagePullBackOff (no such image)');
-  assert.equal(hopelessReason([crash, oomPod]), undefined);
+  assert.equal(hopelessReason([crash]), undefined);
+  assert.equal(hopelessReason([crash, oomPod]), 'p-1: OOMKilled 2 times while starting (its memory limit is below what it needs to start)');
+  const onceKilled = structuredClone(oomPod);
+  onceKilled.status!.containerStatuses![0]!.restartCount = 1;
+  assert.equal(hopelessReason([onceKilled]), undefined);
 });
 
 test('cAdvisor text: our container per pod, other namespaces, containers and the pod cgroup ignored', () => {

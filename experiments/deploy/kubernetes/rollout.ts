@@ -1,6 +1,7 @@
 /**
  * Waiting for a Deployment to reach its replica count. The verdict is a pure
- * function of the Deployment status; on timeout each unready pod is
+ * function of the Deployment status; image and config errors and repeated
+ * OOM kills end the wait at once, and on timeout each unready pod is
  * explained from its container states and events.
  */
 import type { CoreV1Event, V1Deployment, V1Pod } from '@kubernetes/client-node';
@@ -49,12 +50,22 @@ export function describePod(p: V1Pod, events: readonly CoreV1Event[]): string {
   return `${p.metadata?.name ?? '?'}: ${parts.join(', ')}`;
 }
 
+/**
+ * OOM kills before a pod ever served: no load has reached it yet, so its limit
+ * is below what the model needs to start, and every restart ends the same way
+ * (the resources study's too-small cells). Two, so one unlucky kill is retried.
+ */
+const OOM_KILLS_WHILE_STARTING = 2;
+
 /** A container state that will not recover, as a message; undefined when none. */
 export function hopelessReason(pods: readonly V1Pod[]): string | undefined {
   for (const p of pods) {
     for (const c of p.status?.containerStatuses ?? []) {
       const reason = c.state?.waiting?.reason;
       if (reason && HOPELESS.has(reason)) return `${p.metadata?.name}: ${reason}${c.state?.waiting?.message ? ` (${c.state.waiting.message})` : ''}`;
+      if (c.lastState?.terminated?.reason === 'OOMKilled' && c.restartCount >= OOM_KILLS_WHILE_STARTING) {
+        return `${p.metadata?.name}: OOMKilled ${c.restartCount} times while starting (its memory limit is below what it needs to start)`;
+      }
     }
   }
   return undefined;
