@@ -18,13 +18,16 @@ export interface RgbImage {
   height: number;
 }
 
-export function toTensor(src: RgbImage, placement: Placement, input: InputSpec): Float32Array | Uint8Array {
+/** `scratch`, when given and large enough, holds the tensor instead of a fresh allocation (see BufferPool). */
+export function toTensor(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer): Float32Array | Uint8Array {
   if (src.data.length < src.width * src.height * 3) {
     throw new RangeError(`RGB buffer holds ${src.data.length} bytes, fewer than ${src.width}x${src.height}x3`);
   }
   const { width: outW, height: outH } = input;
   const plane = outW * outH;
-  const out = input.dtype === 'uint8' ? new Uint8Array(plane * 3) : new Float32Array(plane * 3);
+  const bytes = plane * 3 * (input.dtype === 'uint8' ? 1 : 4);
+  const buffer = scratch !== undefined && scratch.byteLength >= bytes ? scratch : new ArrayBuffer(bytes);
+  const out = input.dtype === 'uint8' ? new Uint8Array(buffer, 0, plane * 3) : new Float32Array(buffer, 0, plane * 3);
   out.fill(input.padValue * input.scale);
 
   const placed = resizedSize(placement);
