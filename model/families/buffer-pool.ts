@@ -5,16 +5,17 @@
  * and counts as external memory; at tens of requests a second that
  * allocation pressure alone drove a main-thread garbage collection costing
  * about as much CPU as the resampling loop. A pool keeps at most `keep`
- * free buffers (one per processing slot is enough), so its memory is bounded
- * by `keep` × the largest buffer it was handed back.
+ * free buffers of at most `maxBytes` each (the default 3 × 8 MiB holds a
+ * 2 MP photo's pixels and a 640 × 640 float tensor), so what it pins is
+ * bounded whatever clients send; larger images allocate as before.
  */
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
 
   constructor(
-    private readonly keep = 4,
+    private readonly keep = 3,
     /** buffers larger than this are never kept: a rare huge image should not pin its memory */
-    private readonly maxBytes = 16 * 2 ** 20,
+    private readonly maxBytes = 8 * 2 ** 20,
   ) {}
 
   /** A buffer of at least `bytes` (contents undefined). */
