@@ -5,6 +5,7 @@
  * in a slow or scripted one.
  */
 import sharp from 'sharp';
+import { BufferPool } from '../model/families/buffer-pool.js';
 import { ImageError, loadModelFamily, preprocess, toDetections } from '../model/families/index.js';
 import type { Detection, ModelFamily } from '../model/families/types.js';
 import { ApiError } from './errors.js';
@@ -45,11 +46,17 @@ export function createDetector(
   where: { path: string; threads: number },
 ): Detector {
   const { input } = family;
+  const pool = new BufferPool();
   return {
     info: { ...where, family: family.family, input: `${input.width}x${input.height}` },
     async detect(image, timings) {
-      const pre = await timings.time('decode', () => preprocess(image, input, { maxPixels: settings.maxPixels }).catch(rethrowImageError));
-      const output = await runner.run({ name: input.name, data: pre.tensor, dims: pre.dims }, family.outputName, timings);
+      const pre = await timings.time('decode', () => preprocess(image, input, { maxPixels: settings.maxPixels, pool }).catch(rethrowImageError));
+      let output;
+      try {
+        output = await runner.run({ name: input.name, data: pre.tensor, dims: pre.dims }, family.outputName, timings);
+      } finally {
+        pool.give(pre.tensor.buffer);
+      }
       return timings.time('postprocess', async () => {
         const candidates = family.decode(output, settings.scoreThreshold);
         return toDetections(candidates, pre.placement, family.labels, {

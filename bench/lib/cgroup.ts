@@ -19,6 +19,8 @@ export interface CpuBox {
   memoryPeak(): Promise<number | undefined>;
   /** OOM kills in the cgroup, when known */
   oomKills(): Promise<number | undefined>;
+  /** CPU seconds used by everything that ran in the cgroup, when known */
+  cpuSeconds(): Promise<number | undefined>;
   remove(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function cpuBox(cores: number, tag = 'bench', memoryMi = MEMORY_MI)
         enforced: true,
         memoryPeak: async () => (await cgroup.counters()).memoryPeakBytes,
         oomKills: async () => (await cgroup.counters()).oomKills,
+        cpuSeconds: async () => (await cgroup.counters()).cpuSeconds,
         remove: () => cgroup.remove(),
       };
     } catch (err) {
@@ -45,7 +48,7 @@ export async function cpuBox(cores: number, tag = 'bench', memoryMi = MEMORY_MI)
     }
   } else console.warn(`bench: no cgroups (${probe.reason}); running ${label} unconfined`);
   const unknown = async (): Promise<undefined> => undefined;
-  return { label: `${label} (NOT enforced)`, cores, cgroup: null, enforced: false, memoryPeak: unknown, oomKills: unknown, remove: async () => {} };
+  return { label: `${label} (NOT enforced)`, cores, cgroup: null, enforced: false, memoryPeak: unknown, oomKills: unknown, cpuSeconds: unknown, remove: async () => {} };
 }
 
 /** `node --import tsx <args>` inside the box, from the repository root; stdout piped, stderr inherited. */

@@ -14,6 +14,7 @@
  */
 import jpegTurbo from '@julusian/jpeg-turbo';
 import sharp, { type Metadata } from 'sharp';
+import type { BufferPool } from './buffer-pool.js';
 import { placementFor, resizedSize } from './placement.js';
 import { toTensor, type RgbImage } from './to-tensor.js';
 import type { InputSpec, Placement } from './types.js';
@@ -34,6 +35,12 @@ export class ImageError extends Error {
 export interface PreprocessOptions {
   /** largest width × height accepted before decoding the pixels */
   maxPixels: number;
+  /**
+   * Scratch buffers for the decoded pixels and the tensor. The tensor's
+   * buffer then belongs to the caller, who hands it back (`pool.give(tensor.buffer)`)
+   * once the inference has read it.
+   */
+  pool?: BufferPool;
 }
 
 export interface Preprocessed {
@@ -56,9 +63,14 @@ export async function preprocess(image: Buffer, input: InputSpec, opts: Preproce
   const meta = await header(image, opts.maxPixels);
   const { width: srcWidth, height: srcHeight } = meta.autoOrient;
   const placement = placementFor(srcWidth, srcHeight, input);
-  const pixels = (fastPathFits(meta) ? await decodeJpeg(image) : undefined) ?? (await resizeWithSharp(image, meta, placement, input, opts.maxPixels));
+  const pool = opts.pool;
+  const decoded = fastPathFits(meta) ? await decodeJpeg(image, meta, pool) : undefined;
+  const pixels = decoded ?? (await resizeWithSharp(image, meta, placement, input, opts.maxPixels));
   const dims = input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3];
-  return { tensor: toTensor(pixels, placement, input), dims, placement };
+  const tensor = toTensor(pixels, placement, input, pool?.take(tensorBytes(input)));
+  // only the fast path's pixels live in a pool buffer; sharp's are its own
+  if (decoded) pool?.give(decoded.data.buffer);
+  return { tensor, dims, placement };
 }
 
 /** The header only: size after EXIF rotation, checked against the pixel limit before any pixel is decoded. */
@@ -87,10 +99,17 @@ function fastPathFits(meta: Metadata): boolean {
   );
 }
 
+function tensorBytes(input: InputSpec): number {
+  return input.width * input.height * 3 * (input.dtype === 'uint8' ? 1 : 4);
+}
+
 /** libjpeg-turbo's decode on a libuv thread; undefined when it refuses, so sharp decides what the file is. */
-async function decodeJpeg(image: Buffer): Promise<RgbImage | undefined> {
+async function decodeJpeg(image: Buffer, meta: Metadata, pool: BufferPool | undefined): Promise<RgbImage | undefined> {
   try {
-    const decoded = await jpegTurbo.decompress(image, { format: jpegTurbo.FORMAT_RGB });
+    const bytes = meta.width * meta.height * 3;
+    const decoded = pool
+      ? await jpegTurbo.decompress(image, Buffer.from(pool.take(bytes), 0, bytes), { format: jpegTurbo.FORMAT_RGB })
+      : await jpegTurbo.decompress(image, { format: jpegTurbo.FORMAT_RGB });
     return { data: decoded.data, width: decoded.width, height: decoded.height };
   } catch {
     return undefined;

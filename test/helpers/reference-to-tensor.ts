@@ -1,0 +1,87 @@
+/**
+ * The resampling the service used before its integer fixed-point loop
+ * (model/families/to-tensor.ts): per-pixel floating-point bilinear blend,
+ * rounded to whole byte values. Kept only as the "old path" the detection
+ * test compares the served path against.
+ */
+import { resizedSize, type InputSpec, type Placement, type RgbImage } from '../../model/families/index.js';
+
+export function referenceToTensor(src: RgbImage, placement: Placement, input: InputSpec): Float32Array | Uint8Array {
+  if (src.data.length < src.width * src.height * 3) {
+    throw new RangeError(`RGB buffer holds ${src.data.length} bytes, fewer than ${src.width}x${src.height}x3`);
+  }
+  const { width: outW, height: outH } = input;
+  const plane = outW * outH;
+  const out = input.dtype === 'uint8' ? new Uint8Array(plane * 3) : new Float32Array(plane * 3);
+  out.fill(input.padValue * input.scale);
+
+  const placed = resizedSize(placement);
+  const rowBytes = src.width * 3;
+  const xs = axis(src.width, placed.width, 3);
+  const ys = axis(src.height, placed.height, rowBytes);
+  // Source byte offset of each output channel, and where each channel goes.
+  const [s0, s1, s2] = input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
+  const nchw = input.layout === 'NCHW';
+  const pixelStep = nchw ? 1 : 3;
+  const channelStep = nchw ? plane : 1;
+  const scale = input.scale;
+  const p = src.data;
+
+  for (let oy = 0; oy < placed.height; oy++) {
+    const top = ys.lo[oy]!;
+    const bottom = ys.hi[oy]!;
+    const wy = ys.weight[oy]!;
+    let o = ((oy + placement.padY) * outW + placement.padX) * pixelStep;
+    for (let ox = 0; ox < placed.width; ox++, o += pixelStep) {
+      const left = xs.lo[ox]!;
+      const right = xs.hi[ox]!;
+      const wx = xs.weight[ox]!;
+      const a = top + left;
+      const b = top + right;
+      const c = bottom + left;
+      const d = bottom + right;
+      out[o] = lerp2(p, a + s0, b + s0, c + s0, d + s0, wx, wy) * scale;
+      out[o + channelStep] = lerp2(p, a + s1, b + s1, c + s1, d + s1, wx, wy) * scale;
+      out[o + 2 * channelStep] = lerp2(p, a + s2, b + s2, c + s2, d + s2, wx, wy) * scale;
+    }
+  }
+  return out;
+}
+
+/** Rounded to a whole byte value (the sum is never negative), as OpenCV's 8-bit resize does, so a float tensor holds exactly k × scale. */
+function lerp2(p: Uint8Array, a: number, b: number, c: number, d: number, wx: number, wy: number): number {
+  const upper = p[a]! + (p[b]! - p[a]!) * wx;
+  const lower = p[c]! + (p[d]! - p[c]!) * wx;
+  return (upper + (lower - upper) * wy + 0.5) | 0;
+}
+
+interface Axis {
+  lo: Int32Array;
+  hi: Int32Array;
+  weight: Float32Array;
+}
+
+/** Per output coordinate: the byte offsets (coordinate × `bytes`) of the two source samples and the weight of the second. */
+function axis(srcSize: number, outSize: number, bytes: number): Axis {
+  const lo = new Int32Array(outSize);
+  const hi = new Int32Array(outSize);
+  const weight = new Float32Array(outSize);
+  const ratio = srcSize / outSize;
+  for (let i = 0; i < outSize; i++) {
+    const at = (i + 0.5) * ratio - 0.5;
+    let first = Math.floor(at);
+    let w = at - first;
+    if (first < 0) {
+      first = 0;
+      w = 0;
+    }
+    if (first >= srcSize - 1) {
+      first = srcSize - 1;
+      w = 0;
+    }
+    lo[i] = first * bytes;
+    hi[i] = Math.min(first + 1, srcSize - 1) * bytes;
+    weight[i] = w;
+  }
+  return { lo, hi, weight };
+}
