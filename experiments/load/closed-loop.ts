@@ -5,6 +5,7 @@
 import http from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Step } from '../contracts/domain.js';
+import { bodyTail, bodyTails } from './bodies.js';
 import { cachedImages } from './images.js';
 import { seededRng } from './rng.js';
 import { measureRtt, sendOne, type Target } from './send.js';
@@ -18,7 +19,7 @@ import { UserPool } from './user-pool.js';
 const TICK_MS = 100;
 
 export async function runClosedJob(job: ClosedLoadJob, opts: RunJobOptions = {}): Promise<ClosedLoadResult> {
-  const images = await cachedImages(job.imagesDir);
+  const tails = bodyTails(await cachedImages(job.imagesDir));
   const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   const target: Target = { task: job.task, url: new URL(job.url), agent, timeoutMs: job.timeoutMs };
   const rng = seededRng(job.seed);
@@ -38,7 +39,7 @@ export async function runClosedJob(job: ClosedLoadJob, opts: RunJobOptions = {})
   const pool = new UserPool({
     thinkS: job.thinkS,
     rng,
-    send: (s) => sendOne(target, images[Math.floor(rng() * images.length)] ?? Buffer.alloc(0), s),
+    send: (s) => sendOne(target, tails[Math.floor(rng() * tails.length)] ?? bodyTail(Buffer.alloc(0)), s),
     onOutcome: (o) => records.push({ ...o, doneAtMs: performance.now() - levelStart }),
     onThink: (seconds) => thinks.push({ atMs: performance.now() - levelStart, seconds }),
   });

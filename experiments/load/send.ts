@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import type { ErrorKind, Task } from '../contracts/domain.js';
+import { bodyHead } from './bodies.js';
 import { checkResponse, ENDPOINTS } from './check-response.js';
 
 export interface Outcome {
@@ -23,20 +24,21 @@ export interface Target {
   timeoutMs: number;
 }
 
-const OPEN = Buffer.from('{"id":"');
-const MIDDLE = Buffer.from('","image":"');
-const CLOSE = Buffer.from('"}');
-
-/** Resolves with the outcome, or with null when `signal` aborted the request (the job is stopping, nothing to record). */
-export function sendOne(target: Target, imageBase64: Buffer, signal: AbortSignal): Promise<Outcome | null> {
+/**
+ * Resolves with the outcome, or with null when `signal` aborted the request (the job is stopping, nothing to record).
+ * `tail` is the image's prebuilt body tail (bodies.ts): only the id's head is new per request, and both
+ * leave in one writev with the headers.
+ */
+export function sendOne(target: Target, tail: Buffer, signal: AbortSignal): Promise<Outcome | null> {
   const id = randomUUID();
-  const body = Buffer.concat([OPEN, Buffer.from(id), MIDDLE, imageBase64, CLOSE]);
+  const head = bodyHead(id);
+  const bytes = head.length + tail.length;
   const started = performance.now();
   return new Promise((resolve) => {
     let timedOut = false;
     const finish = (outcome: Omit<Outcome, 'latencyMs' | 'bytes'> | null) => {
       clearTimeout(timer);
-      resolve(outcome && { latencyMs: performance.now() - started, bytes: body.length, ...outcome });
+      resolve(outcome && { latencyMs: performance.now() - started, bytes, ...outcome });
     };
     const req = http.request(
       {
@@ -46,15 +48,17 @@ export function sendOne(target: Target, imageBase64: Buffer, signal: AbortSignal
         method: 'POST',
         agent: target.agent,
         signal,
-        headers: { 'content-type': 'application/json', 'content-length': body.length },
+        headers: { 'content-type': 'application/json', 'content-length': bytes },
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
+        // answers are small: one string, no chunk list to concatenate
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (body += c));
         res.on('error', () => finish(signal.aborted ? null : { error: timedOut ? 'timeout' : 'connection' }));
         res.on('end', () => {
           const servedBy = res.headers['x-served-by'];
-          const error = checkResponse(target.task, res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8'), id);
+          const error = checkResponse(target.task, res.statusCode ?? 0, body, id);
           finish({ ...(error ? { error } : {}), ...(typeof servedBy === 'string' ? { servedBy } : {}) });
         });
       },
@@ -64,7 +68,8 @@ export function sendOne(target: Target, imageBase64: Buffer, signal: AbortSignal
       req.destroy();
     }, target.timeoutMs);
     req.on('error', () => finish(signal.aborted ? null : { error: timedOut ? 'timeout' : 'connection' }));
-    req.end(body);
+    req.write(head);
+    req.end(tail);
   });
 }
 
