@@ -81,18 +81,21 @@ export function toTensor(src: RgbImage, placement: Placement, input: InputSpec, 
   return out;
 }
 
-interface Axis {
+export interface SampleAxis<W extends Int32Array | Float64Array = Float64Array> {
   lo: Int32Array;
   hi: Int32Array;
-  /** in 1/ONE */
-  weight: Int32Array;
+  weight: W;
 }
 
-/** Per output coordinate: the byte offsets (coordinate × `bytes`) of the two source samples and the weight of the second. */
-function axis(srcSize: number, outSize: number, bytes: number): Axis {
+/**
+ * Per output coordinate: the byte offsets (coordinate × `bytes`) of the two
+ * source samples and the weight of the second in [0, 1), with OpenCV's
+ * half-pixel centres and edge clamping.
+ */
+export function sampleAxis(srcSize: number, outSize: number, bytes: number): SampleAxis {
   const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
-  const weight = new Int32Array(outSize);
+  const weight = new Float64Array(outSize);
   const ratio = srcSize / outSize;
   for (let i = 0; i < outSize; i++) {
     const at = (i + 0.5) * ratio - 0.5;
@@ -108,7 +111,13 @@ function axis(srcSize: number, outSize: number, bytes: number): Axis {
     }
     lo[i] = first * bytes;
     hi[i] = Math.min(first + 1, srcSize - 1) * bytes;
-    weight[i] = Math.round(w * ONE);
+    weight[i] = w;
   }
   return { lo, hi, weight };
+}
+
+/** The same, with the weights in 1/ONE for the fixed-point blend. */
+function axis(srcSize: number, outSize: number, bytes: number): SampleAxis<Int32Array> {
+  const { lo, hi, weight } = sampleAxis(srcSize, outSize, bytes);
+  return { lo, hi, weight: Int32Array.from(weight, (w) => Math.round(w * ONE)) };
 }

@@ -5,6 +5,7 @@
  * test compares the served path against.
  */
 import { resizedSize, type InputSpec, type Placement, type RgbImage } from '../../model/families/index.js';
+import { sampleAxis as axis } from '../../model/families/to-tensor.js';
 
 export function referenceToTensor(src: RgbImage, placement: Placement, input: InputSpec): Float32Array | Uint8Array {
   if (src.data.length < src.width * src.height * 3) {
@@ -53,35 +54,4 @@ function lerp2(p: Uint8Array, a: number, b: number, c: number, d: number, wx: nu
   const upper = p[a]! + (p[b]! - p[a]!) * wx;
   const lower = p[c]! + (p[d]! - p[c]!) * wx;
   return (upper + (lower - upper) * wy + 0.5) | 0;
-}
-
-interface Axis {
-  lo: Int32Array;
-  hi: Int32Array;
-  weight: Float32Array;
-}
-
-/** Per output coordinate: the byte offsets (coordinate × `bytes`) of the two source samples and the weight of the second. */
-function axis(srcSize: number, outSize: number, bytes: number): Axis {
-  const lo = new Int32Array(outSize);
-  const hi = new Int32Array(outSize);
-  const weight = new Float32Array(outSize);
-  const ratio = srcSize / outSize;
-  for (let i = 0; i < outSize; i++) {
-    const at = (i + 0.5) * ratio - 0.5;
-    let first = Math.floor(at);
-    let w = at - first;
-    if (first < 0) {
-      first = 0;
-      w = 0;
-    }
-    if (first >= srcSize - 1) {
-      first = srcSize - 1;
-      w = 0;
-    }
-    lo[i] = first * bytes;
-    hi[i] = Math.min(first + 1, srcSize - 1) * bytes;
-    weight[i] = w;
-  }
-  return { lo, hi, weight };
 }
