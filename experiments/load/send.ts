@@ -26,8 +26,8 @@ export interface Target {
 
 /**
  * Resolves with the outcome, or with null when `signal` aborted the request (the job is stopping, nothing to record).
- * `tail` is the image's prebuilt body tail (bodies.ts): only the id's head is new per request, and both
- * leave in one writev with the headers.
+ * `tail` is the image's prebuilt body tail (bodies.ts): only the id's head is new per request, and the
+ * two are written one after the other, never concatenated into a fresh 170 KB buffer.
  */
 export function sendOne(target: Target, tail: Buffer, signal: AbortSignal): Promise<Outcome | null> {
   const id = randomUUID();
