@@ -18,7 +18,6 @@ export interface RgbImage {
   height: number;
 }
 
-/** `scratch`, when given and large enough, holds the tensor instead of a fresh allocation (see BufferPool). */
 /**
  * Weights in 11-bit fixed point, as OpenCV's 8-bit INTER_LINEAR; the four
  * products of a pixel sum to at most 255 << 22, inside an int32. Integer
@@ -31,26 +30,52 @@ const ONE = 1 << BITS;
 const SHIFT = 2 * BITS;
 const HALF = 1 << (SHIFT - 1);
 
-export function toTensor(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer): Float32Array | Uint8Array {
+/**
+ * What every pass over the tensor needs: the placed size, where each output
+ * pixel samples the source (float weights), where each channel comes from
+ * and goes, with `out` already holding the padding. Shared with the test's
+ * floating-point reference so the two differ only in the blend.
+ */
+export interface TensorFrame {
+  out: Float32Array | Uint8Array;
+  placed: { width: number; height: number };
+  xs: SampleAxis;
+  ys: SampleAxis;
+  /** source byte offset of the tensor's channels 0, 1, 2 */
+  channels: readonly [number, number, number];
+  pixelStep: number;
+  channelStep: number;
+}
+
+export function tensorFrame(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer): TensorFrame {
   if (src.data.length < src.width * src.height * 3) {
     throw new RangeError(`RGB buffer holds ${src.data.length} bytes, fewer than ${src.width}x${src.height}x3`);
   }
-  const { width: outW, height: outH } = input;
-  const plane = outW * outH;
+  const plane = input.width * input.height;
   const bytes = plane * 3 * (input.dtype === 'uint8' ? 1 : 4);
   const buffer = scratch !== undefined && scratch.byteLength >= bytes ? scratch : new ArrayBuffer(bytes);
   const out = input.dtype === 'uint8' ? new Uint8Array(buffer, 0, plane * 3) : new Float32Array(buffer, 0, plane * 3);
   out.fill(input.padValue * input.scale);
-
   const placed = resizedSize(placement);
-  const rowBytes = src.width * 3;
-  const xs = axis(src.width, placed.width, 3);
-  const ys = axis(src.height, placed.height, rowBytes);
-  // Source byte offset of each output channel, and where each channel goes.
-  const [s0, s1, s2] = input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
   const nchw = input.layout === 'NCHW';
-  const pixelStep = nchw ? 1 : 3;
-  const channelStep = nchw ? plane : 1;
+  return {
+    out,
+    placed,
+    xs: sampleAxis(src.width, placed.width, 3),
+    ys: sampleAxis(src.height, placed.height, src.width * 3),
+    channels: input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0],
+    pixelStep: nchw ? 1 : 3,
+    channelStep: nchw ? plane : 1,
+  };
+}
+
+/** `scratch`, when given and large enough, holds the tensor instead of a fresh allocation (see BufferPool). */
+export function toTensor(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer): Float32Array | Uint8Array {
+  const frame = tensorFrame(src, placement, input, scratch);
+  const { out, placed, pixelStep, channelStep, channels: [s0, s1, s2] } = frame;
+  const xs = fixedPoint(frame.xs);
+  const ys = fixedPoint(frame.ys);
+  const outW = input.width;
   const scale = input.scale;
   const p = src.data;
 
@@ -116,8 +141,7 @@ export function sampleAxis(srcSize: number, outSize: number, bytes: number): Sam
   return { lo, hi, weight };
 }
 
-/** The same, with the weights in 1/ONE for the fixed-point blend. */
-function axis(srcSize: number, outSize: number, bytes: number): SampleAxis<Int32Array> {
-  const { lo, hi, weight } = sampleAxis(srcSize, outSize, bytes);
+/** The axis with its weights in 1/ONE, for the fixed-point blend. */
+function fixedPoint({ lo, hi, weight }: SampleAxis): SampleAxis<Int32Array> {
   return { lo, hi, weight: Int32Array.from(weight, (w) => Math.round(w * ONE)) };
 }

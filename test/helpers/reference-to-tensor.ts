@@ -4,27 +4,12 @@
  * rounded to whole byte values. Kept only as the "old path" the detection
  * test compares the served path against.
  */
-import { resizedSize, type InputSpec, type Placement, type RgbImage } from '../../model/families/index.js';
-import { sampleAxis as axis } from '../../model/families/to-tensor.js';
+import type { InputSpec, Placement, RgbImage } from '../../model/families/index.js';
+import { tensorFrame } from '../../model/families/to-tensor.js';
 
 export function referenceToTensor(src: RgbImage, placement: Placement, input: InputSpec): Float32Array | Uint8Array {
-  if (src.data.length < src.width * src.height * 3) {
-    throw new RangeError(`RGB buffer holds ${src.data.length} bytes, fewer than ${src.width}x${src.height}x3`);
-  }
-  const { width: outW, height: outH } = input;
-  const plane = outW * outH;
-  const out = input.dtype === 'uint8' ? new Uint8Array(plane * 3) : new Float32Array(plane * 3);
-  out.fill(input.padValue * input.scale);
-
-  const placed = resizedSize(placement);
-  const rowBytes = src.width * 3;
-  const xs = axis(src.width, placed.width, 3);
-  const ys = axis(src.height, placed.height, rowBytes);
-  // Source byte offset of each output channel, and where each channel goes.
-  const [s0, s1, s2] = input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0];
-  const nchw = input.layout === 'NCHW';
-  const pixelStep = nchw ? 1 : 3;
-  const channelStep = nchw ? plane : 1;
+  const { out, placed, xs, ys, pixelStep, channelStep, channels: [s0, s1, s2] } = tensorFrame(src, placement, input);
+  const outW = input.width;
   const scale = input.scale;
   const p = src.data;
 
