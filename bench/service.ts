@@ -20,7 +20,6 @@
  * model/yolov8n_int8.onnx at 0.5 CPU), IMAGES_DIR.
  * `--raw <model> <images dir> <threads>` is the child mode that measures the baseline.
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import sharp from 'sharp';
@@ -33,6 +32,8 @@ import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
 import { cpuBox, spawnIn, type CpuBox } from './lib/cgroup.js';
 import { benchImages, defaultModel, firstExisting, fmt, imageBody, imagesIn, load, stageBreakdown } from './lib/load.js';
 import { peakRssMiB, startReplica, type Replica } from './lib/replica.js';
+import { childOutput } from './lib/child-output.js';
+import { runWorkerOnce } from '../experiments/load/protocol/client.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const CPUS = (process.env.BENCH_CPUS ?? '0.5,1,2').split(',').map(Number);
@@ -95,25 +96,13 @@ async function rawMode(modelPath: string, imagesDir: string, threads: number): P
   process.stdout.write(JSON.stringify(raw));
 }
 
-function childOutput(child: ReturnType<typeof spawn>, what: string): Promise<string> {
-  let out = '';
-  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${what} exited with ${code}`))));
-  });
-}
-
 async function rawBaseline(box: CpuBox, modelPath: string, imagesDir: string, threads: number): Promise<Raw> {
   return JSON.parse(await childOutput(spawnIn(box, ['bench/service.ts', '--raw', modelPath, imagesDir, String(threads)], {}), 'raw baseline')) as Raw;
 }
 
 /** The study's saturation job, run by the study's load worker in its own process, outside every box. */
 async function saturation(url: string, imagesDir: string): Promise<SaturationResult> {
-  const job = { kind: 'saturation', task: 'detection', url, imagesDir, timeoutMs: 10_000, seed: 1, concurrencies: LEVELS, durationS: SECONDS, warmupS: 1, maxRequests: 2000 };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'experiments/load/worker.ts'], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'ignore'] });
-  child.stdin.end(JSON.stringify(job));
-  return JSON.parse(await childOutput(child, 'load worker')) as SaturationResult;
+  return runWorkerOnce({ kind: 'saturation', task: 'detection', url, imagesDir, timeoutMs: 10_000, seed: 1, concurrencies: LEVELS, durationS: SECONDS, warmupS: 1, maxRequests: 2000 });
 }
 
 // ---- the parent -------------------------------------------------------------

@@ -1,0 +1,60 @@
+/**
+ * `npm run bench -- loadgen`: what the load worker costs per request, against
+ * autocannon on the same endpoint, in the same run. Both run in the study's
+ * load worker process (experiments/load/worker.ts) on the 128 image bodies:
+ * our closed-loop users (a closed job) and autocannon (a saturation job, the
+ * capacity model's tool), each level's CPU from process.cpuUsage over the
+ * level. The endpoint is bench/lib/detection-echo.ts in its own process,
+ * which answers like the service at almost no cost, so the generator is
+ * what is measured. Also at the study's pace (think time 1-3 s), where the
+ * per-request cost includes the timers and idle wake-ups of many users.
+ * Goal (issue 18): ≤ 0.3 ms of CPU per request. About a minute.
+ */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { dirname } from 'node:path';
+import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
+import { benchImages, fmt } from './lib/load.js';
+import { runWorkerOnce } from '../experiments/load/protocol/client.js';
+
+const GOAL_MS = 0.3;
+const CONNECTIONS = 8;
+const SECONDS = 8;
+const PACED_USERS = 100;
+const PACED_SECONDS = 15;
+
+const images = benchImages();
+if (images.length === 0) {
+  console.error('loadgen: no images (inputfolder/ or IMAGES_DIR)');
+  process.exit(2);
+}
+const imagesDir = dirname(images[0]!);
+
+const echo = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/detection-echo.ts'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+const [line] = (await once(echo.stdout!, 'data')) as [Buffer];
+const url = `http://127.0.0.1:${Number(line.toString().trim())}`;
+const base = { task: 'detection' as const, url, imagesDir, timeoutMs: 10_000, seed: 1 };
+const msPer = (cores: number, seconds: number, requests: number) => (requests > 0 ? (cores * seconds * 1000) / requests : NaN);
+
+try {
+  const ours = await runWorkerOnce({ ...base, kind: 'closed', levels: [CONNECTIONS], holdS: SECONDS, thinkS: [0, 0], stopOnFailure: false });
+  const theirs = await runWorkerOnce({ ...base, kind: 'saturation', concurrencies: [CONNECTIONS], durationS: SECONDS, warmupS: 1 });
+  const paced = await runWorkerOnce({ ...base, kind: 'closed', levels: [PACED_USERS], holdS: PACED_SECONDS, thinkS: [1, 3], stopOnFailure: false });
+
+  const o = ours.steps[0]!;
+  const t = theirs.levels[0]!;
+  const p = paced.steps[0]!;
+  const oursMs = msPer(o.loadGenCpu, o.durationS, o.requests);
+  const theirsMs = msPer(t.loadGenCpu, t.durationS, t.requests);
+  const pacedMs = msPer(p.loadGenCpu, p.durationS, p.requests);
+  console.log(`load worker CPU per request, ${images.length} image bodies, echo endpoint in its own process:`);
+  console.log(`  ${CONNECTIONS} users, no think, ${SECONDS} s: ours ${fmt(oursMs, 3)} ms (${o.requests} requests, ${o.successes} ok, ${fmt(o.loadGenCpu, 2)} cores)`);
+  console.log(`  autocannon, ${CONNECTIONS} connections, ${SECONDS} s: ${fmt(theirsMs, 3)} ms (${t.requests} requests, ${t.successes} ok, ${fmt(t.loadGenCpu, 2)} cores)`);
+  console.log(`  ratio ours / autocannon: ${fmt(oursMs / theirsMs, 2)}`);
+  console.log(`  ${PACED_USERS} users, think 1-3 s, ${PACED_SECONDS} s (the study's pace): ours ${fmt(pacedMs, 3)} ms (${p.requests} requests, ${fmt(p.requests / p.durationS, 1)} req/s)`);
+  for (const [what, ms] of [['saturated', oursMs], ['study pace', pacedMs]] as const) {
+    console.log(`  goal ≤ ${GOAL_MS} ms, ${what}: ${ms <= GOAL_MS ? 'met' : 'NOT met'} (${fmt(ms, 3)} ms)`);
+  }
+} finally {
+  echo.kill('SIGTERM');
+}
