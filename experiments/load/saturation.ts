@@ -10,16 +10,13 @@
  */
 import autocannon from 'autocannon';
 import type { SaturationLevel } from '../contracts/domain.js';
+import { bodyHead, bodyTails } from './bodies.js';
 import { ENDPOINTS } from './check-response.js';
 import { encodeHistogram, newHistogram, percentilesMs, recordMs } from './histogram.js';
 import { cachedImages } from './images.js';
 import type { SaturationJob, SaturationResult } from './protocol/schema.js';
 import type { RunJobOptions } from './run-job.js';
 import { measureRtt } from './send.js';
-
-const OPEN = '{"id":"';
-const MIDDLE = '","image":"';
-const CLOSE = '"}';
 
 interface Counted {
   histogram: ReturnType<typeof newHistogram>;
@@ -78,7 +75,8 @@ export async function runSaturationJob(job: SaturationJob, opts: RunJobOptions =
   const signal = opts.signal ?? new AbortController().signal;
   const images = await cachedImages(job.imagesDir);
   // One body per image, built once: autocannon cycles through them.
-  const bodies = images.map((b64, i) => `${OPEN}sat-${job.seed}-${i}${MIDDLE}${b64.toString('latin1')}${CLOSE}`);
+  // the closed jobs' body format (bodies.ts), one fixed id per image: autocannon cycles through them
+  const bodies = bodyTails(images).map((tail, i) => Buffer.concat([bodyHead(`sat-${job.seed}-${i}`), tail]).toString('latin1'));
   const meanBodyBytes = bodies.reduce((n, b) => n + b.length, 0) / Math.max(1, bodies.length);
   const path = ENDPOINTS[job.task];
   const rttMs = await measureRtt(new URL(job.url));
