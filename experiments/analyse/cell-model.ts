@@ -13,6 +13,7 @@
  *   less what the load generator used; elsewhere each replica has its own.
  */
 import type { PlannedCell, Plan } from '../plan/plan.js';
+import { sharesThisHost } from '../plan/capacity.js';
 import type { MaxUsersTrial } from '../record/schema.js';
 import { capacityModel, type ModelAnswer, type ModelInput } from './capacity-model.js';
 
@@ -41,7 +42,7 @@ export function modelInputs(plan: Plan, cell: PlannedCell, trials: readonly MaxU
   return {
     replicas: cell.replicas,
     replicaCpu: cell.deployment.cpu,
-    sharedCores: plan.backend === 'local' ? Math.max(0.1, plan.hostCores - generator) : null,
+    sharedCores: sharesThisHost(plan.backend) ? Math.max(0.1, plan.hostCores - generator) : null,
     cpuPerRequestS,
     unloadedLatencyS: one.latencyMs.mean / 1000,
     thinkS: (plan.config.thinkS[0] + plan.config.thinkS[1]) / 2,

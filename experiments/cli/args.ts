@@ -52,7 +52,7 @@ function addKubeFlags(cmd: Command, withRunOnly: boolean): Command {
     .option('--namespace <name>', "kubernetes: namespace (default: CLOUDDETECT_K8S_NAMESPACE, the context's)");
   if (withRunOnly) {
     cmd
-      .option('--image <ref>', 'kubernetes: service image (default: CLOUDDETECT_K8S_IMAGE, clouddetect:latest)')
+      .option('--image <ref>', 'service image; kubernetes: default CLOUDDETECT_K8S_IMAGE, clouddetect:latest; podman: docker.io/library/clouddetect:runtime')
       .option('--node-address <host>', 'kubernetes: address of the NodePort for the remote client (default: CLOUDDETECT_K8S_NODE_ADDRESS, discovered)');
   }
   return cmd;
@@ -88,7 +88,7 @@ export function parseCli(args: readonly string[], out: { write: (s: string) => v
   });
   const purge = program
     .command('purge')
-    .description('remove everything a crashed run left behind (processes, cgroups, namespaces, cluster objects)')
+    .description('remove everything a crashed run left behind (processes, containers, cgroups, namespaces, cluster objects)')
     .addOption(backendOption())
     .option('--verbose', 'print each removed item', false);
   addKubeFlags(purge, false).action((o: PurgeOptions & Record<string, unknown>, cmd: Command) => {

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { capacityModel } from '../analyse/capacity-model.js';
 import { admissionBound } from '../analyse/cell-model.js';
 import type { Plan } from '../plan/plan.js';
+import { sharesThisHost } from '../plan/capacity.js';
 import { Plan as PlanSchema } from '../plan/plan.js';
 import { Results } from '../record/schema.js';
 
@@ -60,7 +61,7 @@ export function forecastLines(plan: Plan, demand: Demand | null): string[] {
     const answer = capacityModel({
       replicas: cell.replicas,
       replicaCpu: cell.deployment.cpu,
-      sharedCores: plan.backend === 'local' ? demand.sharedCores : null,
+      sharedCores: sharesThisHost(plan.backend) ? demand.sharedCores : null,
       cpuPerRequestS: demand.cpuPerRequestS,
       unloadedLatencyS: path.unloadedLatencyS,
       thinkS: (c.thinkS[0] + c.thinkS[1]) / 2,

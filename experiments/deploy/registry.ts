@@ -6,10 +6,12 @@ import type { BackendModule } from './backend.js';
 import { fakeBackend } from './fake-backend.js';
 import { kubernetesBackend } from './kubernetes/index.js';
 import { localBackend } from './local/index.js';
+import { podmanBackend } from './podman/index.js';
 
 export const BACKENDS = {
   local: localBackend,
   kubernetes: kubernetesBackend,
+  podman: podmanBackend,
   fake: fakeBackend,
 } as const satisfies Record<string, BackendModule>;
 

@@ -6,6 +6,11 @@
  */
 import { PlanError } from './plan-error.js';
 
+/** Backends whose replicas, balancer and load generator all share this machine's cores (the capacity model's shared bound). */
+export function sharesThisHost(backend: string): boolean {
+  return backend === 'local' || backend === 'podman';
+}
+
 export interface CapacityInput {
   replicas: readonly number[];
   replicaCpu: number;

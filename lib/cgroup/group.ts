@@ -106,6 +106,21 @@ export class Cgroup {
     return group;
   }
 
+  /**
+   * The group another process runs in, read-only: a container's, whose engine made and limits it.
+   * Paths from /proc/PID/cgroup are relative to our cgroup namespace's root, the mounts' root here.
+   */
+  static async ofProcess(layout: CgroupLayout, pid: number): Promise<Cgroup> {
+    const own = parseProcCgroup(await readFile(`/proc/${pid}/cgroup`, 'utf8'));
+    const dirOf = (c: Controller): string => {
+      const rel = layout.version === 'v1' ? own.get(c) : own.get('');
+      if (rel === undefined) throw new Error(`process ${pid} has no ${c} cgroup`);
+      return path.join(layout.mounts[c], rel);
+    };
+    const dirs = Object.fromEntries(CONTROLLERS.map((c) => [c, dirOf(c)])) as Record<Controller, string>;
+    return new Cgroup({ layout, parents: dirs }, `pid-${pid}`, dirs);
+  }
+
   private async applyLimits(limits: CgroupLimits): Promise<void> {
     const { cpu, memory } = this.dirs;
     if (this.host.layout.version === 'v1') {

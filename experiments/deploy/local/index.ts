@@ -4,14 +4,14 @@
  * `remote` (network namespace + WAN emulator) client locations.
  */
 import type { Backend, BackendContext, BackendModule } from '../backend.js';
-import { LocalBackend } from './local-backend.js';
+import { LocalBackend, type ReplicaFlavour } from './local-backend.js';
 import { resolveLocalOptions, type LocalOptionsInput } from './options.js';
 import { ownerAlive, readRuns, runTag } from './ownership.js';
 import { purge } from './purge.js';
 
 export { DEFAULT_WAN, type LocalOptionsInput, type WanProfile } from './options.js';
 
-export async function createLocalBackend(ctx: BackendContext, own: LocalOptionsInput = {}): Promise<Backend> {
+export async function createLocalBackend(ctx: BackendContext, own: LocalOptionsInput = {}, flavour?: ReplicaFlavour): Promise<Backend> {
   const opts = resolveLocalOptions(own);
   const tag = runTag(ctx.runId);
   const previous = (await readRuns()).find((r) => r.tag === tag);
@@ -20,7 +20,7 @@ export async function createLocalBackend(ctx: BackendContext, own: LocalOptionsI
   }
   // a crashed earlier attempt of this run may have left things under the same tag
   if (previous) await purge(ctx.log, tag);
-  return LocalBackend.start(ctx, opts);
+  return LocalBackend.start(ctx, opts, flavour);
 }
 
 export const localBackend: BackendModule = {

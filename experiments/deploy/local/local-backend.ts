@@ -21,11 +21,19 @@ import type { LocalOptions } from './options.js';
 import { claimRun, MARKER_ENV, releaseRun, type RunRecord } from './ownership.js';
 import { ProcessGuard } from './process-guard.js';
 import { ReplicaSet } from './replica-set.js';
+import { processRuntime, type ReplicaRuntime } from './replica-runtime.js';
+
+/** What runs the replicas when they are not this machine's processes (podman: containers), and the backend's name then. */
+export interface ReplicaFlavour {
+  name: string;
+  runtime: (run: { tag: string; cgroups: CgroupHost | null }) => ReplicaRuntime;
+}
 
 const INITIAL_BALANCER: BalancerSpec = { policy: 'round-robin' };
 
 export class LocalBackend implements Backend {
-  readonly name = 'local';
+  readonly name: string;
+  private readonly runtime: ReplicaRuntime;
   private readonly env: Record<string, string>;
   private readonly replicas: ReplicaSet;
   private readonly locations: LocationSet;
@@ -40,10 +48,13 @@ export class LocalBackend implements Backend {
     private readonly run: RunRecord,
     private readonly cgroups: CgroupHost | null,
     private readonly limitsNote: string,
+    flavour: ReplicaFlavour | undefined,
   ) {
+    this.name = flavour?.name ?? 'local';
+    this.runtime = flavour ? flavour.runtime({ tag: run.tag, cgroups }) : processRuntime(cgroups, opts.replicaCommand, opts.replicaEnv);
     this.env = { [MARKER_ENV]: run.tag };
     const shared = { tag: run.tag, stateDir: ctx.stateDir, env: this.env, cgroups, opts, log: ctx.log };
-    this.replicas = new ReplicaSet({ ...shared, balancer: () => this.balancer });
+    this.replicas = new ReplicaSet({ ...shared, runtime: this.runtime, balancer: () => this.balancer });
     this.locations = new LocationSet({ ...shared, limitsNote, balancerPort: () => this.balancerPort() });
     this.guard = new ProcessGuard({
       tag: run.tag,
@@ -57,23 +68,23 @@ export class LocalBackend implements Backend {
   }
 
   get limitsEnforced(): boolean {
-    return this.cgroups !== null;
+    return this.runtime.limitsEnforced;
   }
 
-  static async start(ctx: BackendContext, opts: LocalOptions): Promise<LocalBackend> {
+  static async start(ctx: BackendContext, opts: LocalOptions, flavour?: ReplicaFlavour): Promise<LocalBackend> {
     const run = await claimRun(ctx.runId);
     const probe = await probeCgroups();
-    const note = probe.ok ? '' : `; CPU/memory limits NOT enforced (${probe.reason})`;
-    const backend = new LocalBackend(ctx, opts, run, probe.ok ? probe.host : null, note);
-    if (!probe.ok) {
-      ctx.log('limits-not-enforced', { reason: probe.reason });
-      process.stderr.write(`\n*** local backend: CPU and memory limits are NOT enforced (${probe.reason}); results are not comparable to a limited cluster ***\n\n`);
+    const backend = new LocalBackend(ctx, opts, run, probe.ok ? probe.host : null, probe.ok ? '' : `; CPU/memory limits NOT enforced (${probe.reason})`, flavour);
+    if (!backend.limitsEnforced) {
+      const reason = probe.ok ? 'the replica runtime applies none' : probe.reason;
+      ctx.log('limits-not-enforced', { reason });
+      process.stderr.write(`\n*** ${backend.name} backend: CPU and memory limits are NOT enforced (${reason}); results are not comparable to a limited cluster ***\n\n`);
     }
     try {
       await mkdir(path.join(ctx.stateDir, 'replicas'), { recursive: true });
       backend.guard.install();
       await backend.startBalancer();
-      ctx.log('local-up', { tag: run.tag, balancerPort: backend.balancerPort(), limitsEnforced: backend.limitsEnforced, cgroupVersion: probe.ok ? probe.host.layout.version : null });
+      ctx.log('local-up', { backend: backend.name, tag: run.tag, balancerPort: backend.balancerPort(), limitsEnforced: backend.limitsEnforced, cgroupVersion: probe.ok ? probe.host.layout.version : null });
       await backend.saveManifest();
       return backend;
     } catch (err) {
@@ -193,7 +204,7 @@ export class LocalBackend implements Backend {
       replicas: {
         count: this.replicas.count,
         names: this.replicas.names,
-        command: o.replicaCommand,
+        runtime: this.runtime.describe,
         modelPath: shape?.modelPath ?? null,
         resources: shape ? { cpu: shape.cpu, memoryMi: shape.memoryMi } : null,
         restartPolicy: { policy: 'Always', backoffInitialMs: o.backoff.initialMs, backoffMaxMs: o.backoff.maxMs },

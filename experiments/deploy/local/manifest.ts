@@ -22,7 +22,8 @@ export interface Manifest {
   replicas: {
     count: number;
     names: string[];
-    command: string[];
+    /** what runs each replica: a process (its command) or a container (engine, image, pod spec) */
+    runtime: Record<string, unknown>;
     /** null before the first deploy */
     modelPath: string | null;
     resources: { cpu: number; memoryMi: number } | null;

@@ -1,10 +1,12 @@
 /**
- * Removes what runs that are no longer alive left behind: marked processes,
- * cgroups, network namespaces, veth links and registry records. A run whose
+ * Removes what runs that are no longer alive left behind: containers (podman
+ * backend), marked processes, cgroups, network namespaces, veth links and
+ * registry records. A run whose
  * owner still runs is left alone, unless its tag is named explicitly (the
  * reaper purging its own dead parent's run).
  */
 import { CGROUP_PREFIX, findGroupDirs, removeGroupDir } from '../../../lib/cgroup/group.js';
+import { purgeContainers } from '../podman/purge.js';
 import { deleteNetns, listLinks, listNetns, NETNS_PREFIX } from './netns.js';
 import { liveTags, markedProcesses, readRuns, releaseRun, ownerAlive } from './ownership.js';
 
@@ -24,6 +26,8 @@ export async function purge(log: Log, only?: string): Promise<string[]> {
     log('purge', { removed: what });
   };
 
+  // before the processes: a container outlives its killed `podman run` client
+  await purgeContainers(stale, note).catch((err: Error) => log('purge-containers-failed', { error: err.message }));
   for (const { pid, tag } of await markedProcesses()) {
     if (!stale(tag)) continue;
     try {

@@ -9,16 +9,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Cgroup, type CgroupHost } from '../../../lib/cgroup/group.js';
 import { REPO_ROOT } from '../../../lib/repo-root.js';
 import type { ReplicaStats } from '../../contracts/domain.js';
 import { sameReplicaShape, type DeploymentSpec } from '../../contracts/deployment.js';
 import { DeployFailed, type ReplicaLog } from '../backend.js';
-import { REPLICA_RUNTIME_ENV, replicaModelEnv } from '../model-env.js';
 import { freePort } from './free-port.js';
 import type { HelperProcess } from './helper-process.js';
 import type { LocalOptions } from './options.js';
 import { Replica } from './replica.js';
+import type { ReplicaRuntime } from './replica-runtime.js';
 
 const LOG_TAIL_LINES = 50;
 
@@ -27,7 +26,7 @@ export interface ReplicaSetContext {
   stateDir: string;
   /** the run's marker, in every replica's environment */
   env: Record<string, string>;
-  cgroups: CgroupHost | null;
+  runtime: ReplicaRuntime;
   opts: LocalOptions;
   balancer: () => HelperProcess | null;
   log: (event: string, fields?: Record<string, unknown>) => void;
@@ -103,15 +102,15 @@ export class ReplicaSet {
     const { ctx } = this;
     const shape = this.shape!;
     const name = `${ctx.tag}-${this.generation > 0 ? `g${this.generation}-` : ''}replica-${index}`;
-    const cgroup = ctx.cgroups ? await Cgroup.create(ctx.cgroups, `clouddetect-${name}`, { cpu: shape.cpu, memoryMi: shape.memoryMi }) : null;
+    const port = await freePort();
+    const launch = await ctx.runtime.launch({ name, port, shape });
     const replica = new Replica({
       name,
-      port: await freePort(),
-      command: ctx.opts.replicaCommand,
-      env: { ...REPLICA_RUNTIME_ENV, ...ctx.opts.replicaEnv, ...ctx.env, ...replicaModelEnv(shape) },
+      port,
+      ...launch,
+      env: { ...launch.env, ...ctx.env },
       cwd: REPO_ROOT,
       logFile: path.join(ctx.stateDir, 'replicas', `${name}.log`),
-      cgroup,
       backoff: ctx.opts.backoff,
       probeIntervalMs: ctx.opts.probeIntervalMs,
       startFailureLimit: ctx.opts.startFailureLimit,
@@ -131,7 +130,7 @@ export class ReplicaSet {
     const grace = this.ctx.opts.terminationGraceMs;
     await this.ctx.balancer()?.call('drain', { name: replica.spec.name, timeoutMs: grace });
     await replica.stop(grace);
-    await replica.spec.cgroup?.remove();
+    await this.ctx.runtime.remove(replica);
   }
 
   /** Pool updates are serialized so an older pool never overwrites a newer one. */
@@ -147,8 +146,8 @@ export class ReplicaSet {
     return Promise.all(
       this.replicas.map(async (r) => {
         const base = { name: r.spec.name, ready: r.ready, restarts: r.restarts };
-        if (!r.spec.cgroup) return { ...base, oomKilled: r.killedBySignal };
-        const c = await r.spec.cgroup.counters();
+        const c = await this.ctx.runtime.counters(r);
+        if (!c) return { ...base, oomKilled: r.killedBySignal };
         return {
           ...base,
           oomKilled: c.oomKills,
@@ -176,11 +175,11 @@ export class ReplicaSet {
     for (const r of this.replicas) r.release();
   }
 
-  /** Teardown: each replica stopped (short grace) and its cgroup removed; one promise per replica. */
+  /** Teardown: each replica stopped (short grace) and removed; one promise per replica. */
   stopAll(graceMs: number): Promise<unknown>[] {
     return this.replicas.map(async (r) => {
       await r.stop(graceMs);
-      await r.spec.cgroup?.remove();
+      await this.ctx.runtime.remove(r);
     });
   }
 }

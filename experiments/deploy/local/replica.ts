@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter, once } from 'node:events';
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cgroup } from '../../../lib/cgroup/group.js';
 import { inCgroupCommand, JOIN_FAILED_EXIT } from '../../../lib/cgroup/join.js';
@@ -34,6 +35,10 @@ export interface ReplicaSpec {
   probeIntervalMs: number;
   /** exits before the first ready after which waiting is pointless (the same start-up fails the same way) */
   startFailureLimit: number;
+  /** the command reports its child's death by signal N as exit code 128+N (a container engine's client) */
+  signalExitCodes: boolean;
+  /** answers 200 once ready */
+  readyPath: string;
 }
 
 export interface ExitRecord {
@@ -95,7 +100,7 @@ export class Replica extends EventEmitter {
 
   private async probeUntilReady(child: ChildProcess): Promise<void> {
     while (this.child === child && this.state === 'starting') {
-      if (await probe(`${this.url}/readyz`)) {
+      if (await probe(`${this.url}${this.spec.readyPath}`)) {
         if (this.child === child && this.state === 'starting') {
           this.state = 'ready';
           this.everReady = true;
@@ -107,8 +112,9 @@ export class Replica extends EventEmitter {
     }
   }
 
-  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onExit(child: ChildProcess, exitCode: number | null, exitSignal: NodeJS.Signals | null): void {
     if (this.child !== child) return;
+    const { code, signal } = this.spec.signalExitCodes ? bySignal(exitCode, exitSignal) : { code: exitCode, signal: exitSignal };
     this.child = null;
     const record = { code, signal, at: new Date().toISOString() };
     this.lastExit = record;
@@ -200,6 +206,13 @@ export class Replica extends EventEmitter {
     await stopped;
     clearTimeout(timer);
   }
+}
+
+/** 137 from a container engine's client → SIGKILL: the container's process died by that signal. */
+function bySignal(code: number | null, signal: NodeJS.Signals | null): { code: number | null; signal: NodeJS.Signals | null } {
+  if (signal !== null || code === null || code <= 128) return { code, signal };
+  const name = Object.entries(constants.signals).find(([, n]) => n === code - 128)?.[0] as NodeJS.Signals | undefined;
+  return name ? { code: null, signal: name } : { code, signal };
 }
 
 function killGroup(pid: number, signal: NodeJS.Signals): void {
