@@ -80,6 +80,12 @@ test('replicas are limited containers of the image, served through the balancer,
       assert.equal(body.id, `p-${i}`);
       assert.ok(Array.isArray(body.objects));
     }
+    const remote = await backend.endpoint('remote');
+    assert.notEqual(remote.url, url, 'the remote location has its own path (WAN proxy)');
+    const far = await detect(remote.url, 'far');
+    assert.equal(far.status, 200);
+    assert.equal(far.headers.get('x-served-by'), name);
+    await far.arrayBuffer();
     const bad = await fetch(new URL('/api/object_detection', url), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"id":"x","image":"@@"}' });
     assert.equal(bad.status, 400);
 
