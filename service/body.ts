@@ -13,10 +13,10 @@ export function isMultipart(req: Request): boolean {
   return /^multipart\/form-data\b/i.test(req.headers['content-type'] ?? '');
 }
 
-/** JSON or multipart, whichever the request carries; result in req.body. */
-export function readBody(maxBytes: number): RequestHandler {
+/** JSON or multipart, whichever the request carries; result in req.body. `jsonFastPath`: see readJsonBody. */
+export function readBody(maxBytes: number, jsonFastPath?: (bytes: Buffer) => unknown): RequestHandler {
   return (req, _res, next) => {
-    const reading = isMultipart(req) ? readMultipart(req, maxBytes) : readJsonBody(req, maxBytes);
+    const reading = isMultipart(req) ? readMultipart(req, maxBytes) : readJsonBody(req, maxBytes, { fastPath: jsonFastPath });
     reading.then((body) => {
       req.body = body;
       next();

@@ -12,6 +12,7 @@ import type { Request, RequestHandler, Response } from 'express';
 import { BODY_MEMORY_FACTOR, type Admission, type Ticket } from './admission.js';
 import { readBody } from './body.js';
 import { ApiError, ERRORS, type ErrorCode } from './errors.js';
+import { imageJsonBody } from './image-body.js';
 import { locals } from './http-context.js';
 import { declaredLength } from './json-body.js';
 import type { Limiter } from './queue.js';
@@ -127,6 +128,6 @@ export function imageRoute(route: string, ctx: ImageRouteContext, handler: Image
     const result = await slot.inSlot(res, () => handler({ id, image, format, timings: l.timings }));
     if (result !== GAVE_UP) res.json(result);
   };
-  return [slot.admit, readBody(ctx.maxBodyBytes), run];
+  return [slot.admit, readBody(ctx.maxBodyBytes, imageJsonBody), run];
 }
 

@@ -5,11 +5,13 @@
  *
  * Forms: {"id","image"} as JSON; the same object JSON-encoded a second time
  * (the course client's requests.post(json=json.dumps(data))); multipart with
- * an `image` file (or base64 field) and an optional `id`.
+ * an `image` file (or base64 field) and an optional `id`; and the plain
+ * object with its image already decoded by the body reader (image-body.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { ApiError } from './errors.js';
+import { isImageJsonBody, type ImageJsonBody } from './image-body.js';
 import { JSON_LIMITS, scanJson } from './json-scan.js';
 
 export interface ImageRequest {
@@ -25,10 +27,9 @@ export interface MultipartBody {
 
 export const MAX_ID_LENGTH = 1024;
 
-const JsonRequest = z.object({
-  id: z.string().min(1).max(MAX_ID_LENGTH),
-  image: z.string().min(1),
-});
+const Id = z.string().min(1).max(MAX_ID_LENGTH);
+const JsonRequest = z.object({ id: Id, image: z.string().min(1) });
+const DecodedJsonRequest = z.object({ id: Id });
 
 export function isMultipartBody(body: unknown): body is MultipartBody {
   return typeof body === 'object' && body !== null && (body as { kind?: unknown }).kind === 'multipart';
@@ -38,7 +39,7 @@ export function isMultipartBody(body: unknown): body is MultipartBody {
 export function readableId(body: unknown): string | undefined {
   let value: unknown;
   try {
-    value = isMultipartBody(body) ? body.fields.id : objectOf(body)?.id;
+    value = isMultipartBody(body) || isImageJsonBody(body) ? body.fields.id : objectOf(body)?.id;
   } catch {
     return undefined;
   }
@@ -47,6 +48,7 @@ export function readableId(body: unknown): string | undefined {
 
 export function parseImageRequest(body: unknown): ImageRequest {
   if (isMultipartBody(body)) return fromMultipart(body);
+  if (isImageJsonBody(body)) return fromDecoded(body);
   const object = objectOf(body);
   if (object === undefined) {
     throw new ApiError('invalid_request', body === undefined ? 'request body is empty' : undefined);
@@ -79,6 +81,12 @@ function fieldError(issue: z.core.$ZodIssue | undefined, object: Record<string, 
   if (value === undefined || value === null || value === '') return new ApiError('missing_field', `field "${field}" is missing or empty`);
   if (typeof value !== 'string') return new ApiError('invalid_field', `field "${field}" must be a string`);
   return new ApiError('invalid_field', `field "${field}" is longer than ${MAX_ID_LENGTH} characters`);
+}
+
+function fromDecoded(body: ImageJsonBody): ImageRequest {
+  const parsed = DecodedJsonRequest.safeParse(body.fields);
+  if (!parsed.success) throw fieldError(parsed.error.issues[0], body.fields);
+  return { id: parsed.data.id, image: body.image };
 }
 
 function fromMultipart(body: MultipartBody): ImageRequest {
