@@ -14,6 +14,7 @@ import type { CgroupLayout } from '../../../lib/cgroup/parse.js';
 import { REPO_ROOT } from '../../../lib/repo-root.js';
 import type { DeploymentSpec } from '../../contracts/deployment.js';
 import { renderManifests, specManifestOptions } from '../kubernetes/render.js';
+import type { Replica } from '../local/replica.js';
 import type { ReplicaRuntime } from '../local/replica-runtime.js';
 import { containerPid, PODMAN, removeContainers, type EngineFlags } from './engine.js';
 import { podRunArgs } from './run-args.js';
@@ -40,6 +41,17 @@ function modelMounts(shape: DeploymentSpec): { hostPath: string; containerPath: 
 }
 
 export function containerRuntime(o: ContainerRuntimeOptions): ReplicaRuntime {
+  // Counters are read at every level's start and end: `podman inspect` runs once per container start, not per read.
+  const groups = new Map<string, { restarts: number; group: Cgroup }>();
+  const groupOf = async (replica: Replica): Promise<Cgroup | null> => {
+    const known = groups.get(replica.spec.name);
+    if (known && known.restarts === replica.restarts) return known.group;
+    const pid = o.layout ? await containerPid(replica.spec.name) : null;
+    if (!pid || !o.layout) return null;
+    const group = await Cgroup.ofProcess(o.layout, pid).catch(() => null);
+    if (group) groups.set(replica.spec.name, { restarts: replica.restarts, group });
+    return group;
+  };
   return {
     describe: { kind: 'container', engine: PODMAN, image: o.image, quirkFlags: o.flags.runFlags, podSpec: 'pod-spec.yaml (the Kubernetes backend\'s rendered Deployment)' },
     // podman applies --cpus and --memory from the pod's limits
@@ -53,13 +65,12 @@ export function containerRuntime(o: ContainerRuntimeOptions): ReplicaRuntime {
       return { command: [PODMAN, 'run', ...o.flags.runFlags, ...run.args], env: {}, cgroup: null, signalExitCodes: true, readyPath: run.readinessPath };
     },
     async counters(replica) {
-      const pid = o.layout ? await containerPid(replica.spec.name) : null;
-      if (!pid || !o.layout) return null;
-      const c = await (await Cgroup.ofProcess(o.layout, pid)).counters().catch(() => null);
+      const c = (await (await groupOf(replica))?.counters().catch(() => null)) ?? null;
       // each start is a new container with a new cgroup: an OOM kill ends it, so its exits count them
       return c && { ...c, oomKills: replica.killedBySignal };
     },
     async remove(replica) {
+      groups.delete(replica.spec.name);
       await removeContainers([replica.spec.name]);
     },
   };
