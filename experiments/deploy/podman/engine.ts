@@ -62,12 +62,11 @@ export async function removeContainers(names: readonly string[]): Promise<void> 
   if (names.length > 0) await podman(['rm', '--force', '--ignore', '--time', '0', ...names]);
 }
 
-/** Names of the containers, pods or networks carrying `label` (key or key=value). */
-export async function listLabelled(kind: 'container' | 'pod' | 'network', label: string): Promise<{ name: string; labels: Record<string, string> }[]> {
-  const command = { container: ['ps', '--all'], pod: ['pod', 'ps'], network: ['network', 'ls'] }[kind];
-  const out = await podman([...command, '--filter', `label=${label}`, '--format', 'json']);
+/** Names and labels of the containers (running or not) carrying `label` (key or key=value). */
+export async function labelledContainers(label: string): Promise<{ name: string; labels: Record<string, string> }[]> {
+  const out = await podman(['ps', '--all', '--filter', `label=${label}`, '--format', 'json']);
   const rows = z
-    .array(z.looseObject({ Names: z.union([z.array(z.string()), z.string()]).optional(), Name: z.string().optional(), Labels: z.record(z.string(), z.string()).nullish() }))
+    .array(z.looseObject({ Names: z.array(z.string()).optional(), Labels: z.record(z.string(), z.string()).nullish() }))
     .parse(JSON.parse(out.trim() || '[]'));
-  return rows.map((r) => ({ name: (Array.isArray(r.Names) ? r.Names[0] : r.Names) ?? r.Name ?? '', labels: r.Labels ?? {} })).filter((r) => r.name !== '');
+  return rows.map((r) => ({ name: r.Names?.[0] ?? '', labels: r.Labels ?? {} })).filter((r) => r.name !== '');
 }

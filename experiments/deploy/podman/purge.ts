@@ -5,12 +5,12 @@
  * Called from the local purge, since both backends share the run records
  * and the reaper: a crashed podman run is cleaned up like a local one.
  */
-import { listLabelled, podmanInstalled, removeContainers } from './engine.js';
+import { labelledContainers, podmanInstalled, removeContainers } from './engine.js';
 import { TAG_LABEL } from './run-args.js';
 
 export async function purgeContainers(stale: (tag: string | undefined) => boolean, note: (what: string) => void): Promise<void> {
   if (!(await podmanInstalled())) return;
-  const left = (await listLabelled('container', TAG_LABEL)).filter((c) => stale(c.labels[TAG_LABEL]));
+  const left = (await labelledContainers(TAG_LABEL)).filter((c) => stale(c.labels[TAG_LABEL]));
   await removeContainers(left.map((c) => c.name));
   for (const c of left) note(`container ${c.name} (run ${c.labels[TAG_LABEL]})`);
 }
