@@ -10,13 +10,16 @@
  * per-request cost includes the timers and idle wake-ups of many users; the
  * same 100 users thinking 1000 s (almost no requests) give the level's fixed
  * cost per second, which splits the paced figure into that and a per-request part.
- * Goal (issue 18): ≤ 0.3 ms of CPU per request. About 80 s.
+ * autocannon is then run at the same pace (its overallRate set to the rate our
+ * paced users reached, as many connections as users), in this process, so
+ * the paced figure has a reference measured at the same rate too.
+ * Goal (issue 18): ≤ 0.3 ms of CPU per request. About 100 s.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { REPO_ROOT as repoRoot } from '../lib/repo-root.js';
-import { benchImages, fmt } from './lib/load.js';
+import { benchImages, fmt, imageBody, load } from './lib/load.js';
 import { runWorkerOnce } from '../experiments/load/protocol/client.js';
 
 const GOAL_MS = 0.3;
@@ -62,6 +65,15 @@ try {
   const pacedMsPerS = p.loadGenCpu * 1000;
   const perRequestMs = ((pacedMsPerS - fixedMsPerS) * p.durationS) / p.requests;
   console.log(`  ${PACED_USERS} users, think ${IDLE_THINK_S} s, ${PACED_SECONDS} s (${i.requests} requests): fixed ${fmt(fixedMsPerS, 1)} ms of CPU per second`);
+  const rate = p.requests / p.durationS;
+  const bodies = images.map(imageBody);
+  const start = process.cpuUsage();
+  const cannonPaced = await load(`${url}/api/object_detection`, bodies, PACED_USERS, PACED_SECONDS, rate);
+  const used = process.cpuUsage(start);
+  const cannonRequests = Object.values(cannonPaced.statuses).reduce((a, b) => a + b, 0);
+  const cannonPacedMs = (used.user + used.system) / 1000 / cannonRequests;
+  console.log(`  autocannon at that pace (${PACED_USERS} connections, overallRate ${fmt(rate, 1)}/s, ${PACED_SECONDS} s, in the bench's process): ${fmt(cannonPacedMs, 3)} ms (${fmt(cannonPaced.imagesPerS, 1)} req/s answered 200)`);
+  console.log(`  ratio ours / autocannon at the study's pace: ${fmt(pacedMs / cannonPacedMs, 2)}`);
   console.log(`  study pace split: ${fmt(pacedMsPerS, 1)} ms/s = fixed ${fmt(fixedMsPerS, 1)} ms/s (${fmt((fixedMsPerS * p.durationS) / p.requests, 3)} ms/request) + ${fmt(perRequestMs, 3)} ms per request`);
   for (const [what, ms] of [['saturated', oursMs], ['study pace', pacedMs]] as const) {
     console.log(`  goal ≤ ${GOAL_MS} ms, ${what}: ${ms <= GOAL_MS ? 'met' : 'NOT met'} (${fmt(ms, 3)} ms)`);

@@ -8,11 +8,17 @@
  * replica's CPU. Its images/s at 0.5 CPU is the study's 1-replica saturation
  * throughput on this machine.
  *
- * Baseline, measured in the same cgroup in the same run: raw session.run
- * images/s on the inputfolder tensors with the replica's thread count, and
- * the CPU of each stage outside it (preprocess, postprocess). served/raw is
+ * Baseline, measured in the same cgroup in the same run, before and after
+ * the served levels (their mean is the baseline; both are printed, so drift
+ * of a shared host shows): raw session.run images/s on the inputfolder
+ * tensors with the replica's thread count, and the CPU of each stage
+ * outside it (preprocess, postprocess). served/raw is
  * the serving overhead; the replica's cgroup CPU per answered request minus
  * the stages is what HTTP, JSON, base64, GC and logging cost.
+ *
+ * At 1 CPU and above each thread count also runs with one more processing
+ * slot (CONCURRENCY) than threads, so a request's decode overlaps the
+ * inference before it; the last lines name the best setting per CPU limit.
  *
  * Env: BENCH_SECONDS per level (default 4), BENCH_CPUS (default 0.5,1,2),
  * BENCH_STAGE_IMAGES (default 32: the first inputfolder images, for the baseline),
@@ -96,6 +102,25 @@ async function rawMode(modelPath: string, imagesDir: string, threads: number): P
   process.stdout.write(JSON.stringify(raw));
 }
 
+function meanRaw(a: Raw, b: Raw): Raw {
+  const mean = (k: keyof Raw) => (a[k] + b[k]) / 2;
+  return { imagesPerS: mean('imagesPerS'), preprocessMs: mean('preprocessMs'), runMs: mean('runMs'), postprocessMs: mean('postprocessMs') };
+}
+
+/** Per model and CPU limit, the threads and slots that served the most images/s (n = 1 each). */
+function bestSettings(measured: Measured[]): string[] {
+  const groups = new Map<string, Measured[]>();
+  for (const m of measured) {
+    const key = `${basename(m.cell.model)} at ${m.cell.cpu} CPU`;
+    groups.set(key, [...(groups.get(key) ?? []), m]);
+  }
+  return [...groups].map(([key, ms]) => {
+    const top = ms.reduce((a, b) => (b.best > a.best ? b : a));
+    const others = ms.filter((m) => m !== top).map((m) => `${m.cell.threads}/${m.cell.slots}: ${fmt(m.best)}`);
+    return `best setting, ${key}: ${top.cell.threads} thread(s), ${top.cell.slots} slot(s), ${fmt(top.best)} images/s${others.length ? ` (threads/slots ${others.join(', ')}; one run each)` : ''}`;
+  });
+}
+
 async function rawBaseline(box: CpuBox, modelPath: string, imagesDir: string, threads: number): Promise<Raw> {
   return JSON.parse(await childOutput(spawnIn(box, ['bench/service.ts', '--raw', modelPath, imagesDir, String(threads)], {}), 'raw baseline')) as Raw;
 }
@@ -132,18 +157,33 @@ interface Cell {
   model: string;
   cpu: number;
   threads: number;
+  /** the replica's CONCURRENCY: images decoded and inferred at once */
+  slots: number;
 }
 
-/** Threads by the replica's own rule (⌊quota⌋, at least 1), and at 2 CPU and above also 1: the measurement picks. */
+/**
+ * Threads by the replica's own rule (⌊quota⌋, at least 1), and at 2 CPU and
+ * above also 1; at 1 CPU and above each with one more processing slot than
+ * threads, so the next request's decode overlaps the current inference. The
+ * measurement picks the best setting per CPU limit.
+ */
 function cells(models: string[]): Cell[] {
   const out: Cell[] = [];
   for (const [m, model] of models.entries()) {
     for (const cpu of m === 0 ? CPUS : CPUS.filter((c) => c === 0.5)) {
       const own = Math.max(1, Math.floor(cpu));
-      for (const threads of own > 1 ? [own, 1] : [own]) out.push({ model, cpu, threads });
+      for (const threads of own > 1 ? [own, 1] : [own]) {
+        for (const slots of cpu >= 1 ? [threads, threads + 1] : [threads]) out.push({ model, cpu, threads, slots });
+      }
     }
   }
   return out;
+}
+
+interface Measured {
+  lines: string[];
+  cell: Cell;
+  best: number;
 }
 
 function modelsToMeasure(): string[] {
@@ -151,33 +191,36 @@ function modelsToMeasure(): string[] {
   return [defaultModel(), firstExisting([join(repoRoot, 'model/yolov8n_int8.onnx')])].filter((m): m is string => m !== undefined);
 }
 
-async function measure(cell: Cell, imagesDir: string, breakdownBodies: string[]): Promise<string[]> {
+async function measure(cell: Cell, imagesDir: string, breakdownBodies: string[]): Promise<Measured> {
   const box = await cpuBox(cell.cpu, 'bench-service');
-  const replica = await startReplica(box, { MODEL_PATH: cell.model, WORKER_THREADS: String(cell.threads) }).catch(async (err: unknown) => {
+  const replica = await startReplica(box, { MODEL_PATH: cell.model, WORKER_THREADS: String(cell.threads), CONCURRENCY: String(cell.slots) }).catch(async (err: unknown) => {
     await box.remove();
     throw err;
   });
   try {
-    const raw = await rawBaseline(box, cell.model, imagesDir, cell.threads);
+    // The baseline before and after the served levels, so a host that got slower or faster meanwhile shows.
+    const rawBefore = await rawBaseline(box, cell.model, imagesDir, cell.threads);
     const before = await box.cpuSeconds();
     const sat = await saturation(`${replica.url}`, imagesDir);
     const after = await box.cpuSeconds();
+    const rawAfter = await rawBaseline(box, cell.model, imagesDir, cell.threads);
+    const raw = meanRaw(rawBefore, rawAfter);
     const answered = sat.levels.reduce((n, l) => n + l.successes + l.warmupSuccesses, 0);
     const replicaMs = before !== undefined && after !== undefined && answered > 0 ? ((after - before) * 1000) / answered : NaN;
     const stages = await stageBreakdown(`${replica.url}/api/object_detection`, breakdownBodies, 32);
     const best = Math.max(...sat.levels.map((l) => l.throughput));
     const rest = replicaMs - raw.preprocessMs - raw.runMs - raw.postprocessMs;
-    const name = `${basename(cell.model)} | ${box.label} | ${cell.threads}`;
+    const name = `${basename(cell.model)} | ${box.label} | ${cell.threads} | ${cell.slots}`;
     const lines = sat.levels.map((l) =>
       `| ${name} | ${l.concurrency} | ${fmt(l.throughput)} | ${fmt(l.latencyMs.p50, 0)} | ${fmt(l.latencyMs.p95, 0)} | ${fmt(l.latencyMs.p99, 0)} | ${l.requests - l.successes} | ${fmt(l.throughput / raw.imagesPerS, 2)} |`);
     lines.push(
-      `  ${name}: raw session.run ${fmt(raw.imagesPerS)} images/s; best served ${fmt(best)} images/s, served/raw ${fmt(best / raw.imagesPerS, 2)}; replica peak RSS ${fmt(peakRssMiB(replica.child.pid!), 0)} MiB; load worker ${fmt(sat.loadGenCpu, 3)} cores`,
+      `  ${name}: raw session.run ${fmt(raw.imagesPerS)} images/s (${fmt(rawBefore.imagesPerS)} before, ${fmt(rawAfter.imagesPerS)} after the served levels); best served ${fmt(best)} images/s, served/raw ${fmt(best / raw.imagesPerS, 2)}; replica peak RSS ${fmt(peakRssMiB(replica.child.pid!), 0)} MiB; load worker ${fmt(sat.loadGenCpu, 3)} cores`,
       `    CPU ms per request: replica (cgroup, all levels) ${fmt(replicaMs, 2)} = session.run ${fmt(raw.runMs, 2)} + preprocess ${fmt(raw.preprocessMs, 2)} + postprocess ${fmt(raw.postprocessMs, 2)} + HTTP/JSON/base64/GC/logs ${fmt(rest, 2)};`
         + ` outside session.run ${fmt(((replicaMs - raw.runMs) / raw.runMs) * 100, 0)} % of it`,
       `    one request alone, wall ms (Server-Timing, mean of 32): ${['queue', 'decode', 'inference', 'postprocess', 'total'].map((k) => `${k} ${fmt(stages[k] ?? NaN)}`).join(', ')}`,
     );
     if (cell.cpu === 0.5 && cell.model === defaultModel()) lines.push(await flood(box, replica));
-    return lines;
+    return { lines, cell, best };
   } finally {
     await replica.stop();
     await box.remove();
@@ -193,15 +236,17 @@ async function main(): Promise<void> {
   }
   const imagesDir = dirname(files[0]!);
   console.log(`${files.length} images in ${imagesDir}; ${SECONDS} s per level after 1 s of warm-up; load: the study's saturation job in its own process, outside the replica's cgroup\n`);
-  const table = ['| model | cpu | threads | conc | images/s | p50 ms | p95 ms | p99 ms | non-2xx | served/raw |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|'];
+  const table = ['| model | cpu | threads | slots | clients | images/s | p50 ms | p95 ms | p99 ms | non-2xx | served/raw |', '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'];
   const notes: string[] = [];
   const breakdownBodies = files.map(imageBody);
+  const measured: Measured[] = [];
   for (const cell of cells(models)) {
-    const lines = await measure(cell, imagesDir, breakdownBodies);
-    table.push(...lines.filter((l) => l.startsWith('|')));
-    notes.push(...lines.filter((l) => !l.startsWith('|')));
+    const m = await measure(cell, imagesDir, breakdownBodies);
+    measured.push(m);
+    table.push(...m.lines.filter((l) => l.startsWith('|')));
+    notes.push(...m.lines.filter((l) => !l.startsWith('|')));
   }
-  console.log(`${table.join('\n')}\n\n${notes.join('\n')}\n\nserved/raw goal: >= 0.8 at 0.5 CPU for the default model`);
+  console.log(`${table.join('\n')}\n\n${notes.join('\n')}\n\n${bestSettings(measured).join('\n')}\n\nserved/raw goal: >= 0.8 at 0.5 CPU for the default model`);
 }
 
 if (process.argv[2] === '--raw') await rawMode(process.argv[3]!, process.argv[4]!, Number(process.argv[5]));

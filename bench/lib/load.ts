@@ -21,7 +21,8 @@ export interface LoadResult {
   statuses: Record<number, number>;
 }
 
-export async function load(url: string, bodies: string[], connections: number, seconds: number): Promise<LoadResult> {
+/** `overallRate`: requests per second across all connections (autocannon's pacing), else as fast as answered. */
+export async function load(url: string, bodies: string[], connections: number, seconds: number, overallRate?: number): Promise<LoadResult> {
   const latencies: number[] = [];
   const statuses: Record<number, number> = {};
   let instance!: autocannon.Instance;
@@ -31,6 +32,7 @@ export async function load(url: string, bodies: string[], connections: number, s
       connections,
       duration: seconds,
       timeout: 30,
+      ...(overallRate === undefined ? {} : { overallRate }),
       requests: bodies.map((body) => ({ method: 'POST' as const, headers: { 'content-type': 'application/json' }, body })),
     }, (err, result) => (err ? reject(err) : resolveResult(result)));
   });

@@ -1,12 +1,14 @@
 /**
  * Encoded image → network input tensor. The header is read first (size after
  * EXIF rotation, pixel limit). Upright RGB or grey JPEGs, nearly every photo
- * a client sends, are decoded by libjpeg-turbo directly and resampled in the
- * same pass that writes the tensor: sharp spends about three times
- * libjpeg-turbo's CPU on the decode alone (`npm run bench -- preprocess`),
- * which under a 0.5 CPU quota competes with a small model's inference. Everything else (EXIF rotation, CMYK, alpha, PNG/WebP/…, very
- * large images, any file libjpeg-turbo refuses) goes through sharp, which
- * also gives the canonical error for broken input.
+ * a client sends, have it read from their markers (jpeg-header.ts), are
+ * decoded by libjpeg-turbo directly and resampled in the same pass that
+ * writes the tensor: sharp spends about three times libjpeg-turbo's CPU on
+ * the decode alone (`npm run bench -- preprocess`), which under a 0.5 CPU
+ * quota competes with a small model's inference. Everything else (EXIF
+ * rotation, CMYK, alpha, PNG/WebP/…, very large images, any file whose
+ * markers or data libjpeg-turbo's path does not take) goes through sharp,
+ * which also gives the canonical error for broken input.
  *
  * Both paths ignore embedded ICC profiles of RGB images and read the stored
  * values, as OpenCV does in the pipelines these models were trained and
@@ -15,6 +17,7 @@
 import jpegTurbo from '@julusian/jpeg-turbo';
 import sharp, { type Metadata } from 'sharp';
 import type { BufferPool } from './buffer-pool.js';
+import { readJpegHeader, type JpegHeader } from './jpeg-header.js';
 import { placementFor, resizedSize } from './placement.js';
 import { toTensor, type RgbImage } from './to-tensor.js';
 import type { InputSpec, Placement } from './types.js';
@@ -60,17 +63,30 @@ export async function preprocess(image: Buffer, input: InputSpec, opts: Preproce
   if (input.dtype === 'uint8' && input.scale !== 1) {
     throw new RangeError(`input ${input.name}: a uint8 tensor cannot carry scale ${input.scale}`);
   }
-  const meta = await header(image, opts.maxPixels);
-  const { width: srcWidth, height: srcHeight } = meta.autoOrient;
-  const placement = placementFor(srcWidth, srcHeight, input);
   const pool = opts.pool;
-  const decoded = fastPathFits(meta) ? await decodeJpeg(image, meta, pool) : undefined;
-  const pixels = decoded ?? (await resizeWithSharp(image, meta, placement, input, opts.maxPixels));
+  const plain = readJpegHeader(image);
+  if (plain && fastPathFits(plain)) {
+    checkPixels(plain.width, plain.height, opts.maxPixels);
+    const decoded = await decodeJpeg(image, plain.width, plain.height, pool);
+    if (decoded) return toInput(decoded, input, pool);
+  }
+  const meta = await header(image, opts.maxPixels);
+  const placement = placementFor(meta.autoOrient.width, meta.autoOrient.height, input);
+  const pixels = await resizeWithSharp(image, meta, placement, input, opts.maxPixels);
+  return toInput(pixels, input, pool, placement);
+}
+
+/**
+ * Pixels → the network's tensor. `placement` is given when the pixels are
+ * already at the placed size (sharp resized them); else they are the whole
+ * image, in the fast path's pool buffer, handed back once resampled.
+ */
+function toInput(pixels: RgbImage, input: InputSpec, pool: BufferPool | undefined, placement?: Placement): Preprocessed {
+  const place = placement ?? placementFor(pixels.width, pixels.height, input);
   const dims = input.layout === 'NCHW' ? [1, 3, input.height, input.width] : [1, input.height, input.width, 3];
-  const tensor = toTensor(pixels, placement, input, pool?.take(tensorBytes(input)));
-  // only the fast path's pixels live in a pool buffer; sharp's are its own
-  if (decoded) pool?.give(decoded.data.buffer);
-  return { tensor, dims, placement };
+  const tensor = toTensor(pixels, place, input, pool?.take(tensorBytes(input)));
+  if (!placement) pool?.give(pixels.data.buffer as ArrayBuffer);
+  return { tensor, dims, placement: place };
 }
 
 /** The header only: size after EXIF rotation, checked against the pixel limit before any pixel is decoded. */
@@ -83,19 +99,27 @@ async function header(image: Buffer, maxPixels: number): Promise<Metadata> {
   }
   const { width, height } = meta.autoOrient;
   if (!(width > 0 && height > 0)) throw new ImageError('corrupt', 'image has no size');
-  if (width * height > maxPixels) {
-    throw new ImageError('too-many-pixels', `image is ${width}x${height}, more than the ${maxPixels} pixel limit`);
-  }
+  checkPixels(width, height, maxPixels);
   return meta;
 }
 
-/** An upright RGB or grey JPEG: what libjpeg-turbo alone turns into the right RGB. */
-function fastPathFits(meta: Metadata): boolean {
+function checkPixels(width: number, height: number, maxPixels: number): void {
+  if (width * height > maxPixels) {
+    throw new ImageError('too-many-pixels', `image is ${width}x${height}, more than the ${maxPixels} pixel limit`);
+  }
+}
+
+/**
+ * An upright 8-bit grey or three-component JPEG: what libjpeg-turbo alone
+ * turns into the right RGB. CMYK/YCCK (four components), 12-bit and rotated
+ * photos go through sharp.
+ */
+function fastPathFits(jpeg: JpegHeader): boolean {
   return (
-    meta.format === 'jpeg' &&
-    (meta.orientation ?? 1) === 1 &&
-    (meta.space === 'srgb' || meta.space === 'b-w') &&
-    meta.width * meta.height <= FAST_PATH_MAX_PIXELS
+    (jpeg.components === 1 || jpeg.components === 3) &&
+    jpeg.precision === 8 &&
+    jpeg.orientation === 1 &&
+    jpeg.width * jpeg.height <= FAST_PATH_MAX_PIXELS
   );
 }
 
@@ -104,13 +128,15 @@ function tensorBytes(input: InputSpec): number {
 }
 
 /** libjpeg-turbo's decode on a libuv thread; undefined when it refuses, so sharp decides what the file is. */
-async function decodeJpeg(image: Buffer, meta: Metadata, pool: BufferPool | undefined): Promise<RgbImage | undefined> {
+async function decodeJpeg(image: Buffer, width: number, height: number, pool: BufferPool | undefined): Promise<RgbImage | undefined> {
   try {
-    const bytes = meta.width * meta.height * 3;
+    const bytes = width * height * 3;
     const decoded = pool
       ? await jpegTurbo.decompress(image, Buffer.from(pool.take(bytes), 0, bytes), { format: jpegTurbo.FORMAT_RGB })
       : await jpegTurbo.decompress(image, { format: jpegTurbo.FORMAT_RGB });
-    return { data: decoded.data, width: decoded.width, height: decoded.height };
+    // a header that disagrees with the decoder is sharp's to judge
+    if (decoded.width !== width || decoded.height !== height) return undefined;
+    return { data: decoded.data, width, height };
   } catch {
     return undefined;
   }

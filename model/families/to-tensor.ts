@@ -7,8 +7,14 @@
  * antialiasing), the resize the YOLO families were trained with. When the
  * source already has the placed size every weight is 0 and pixels are copied
  * exactly, so a caller that resized elsewhere pays only for the layout.
+ *
+ * The blend runs in WebAssembly SIMD (resample-wasm/) whenever two source
+ * rows fit its band (rows of up to 699 050 pixels); the JavaScript loop here
+ * is the same arithmetic for wider ones, and the reference the module is
+ * tested against value for value.
  */
 import { resizedSize } from './placement.js';
+import { wasmBlend, wasmBlendFits, type FixedAxis } from './resample-wasm/index.js';
 import type { InputSpec, Placement } from './types.js';
 
 export interface RgbImage {
@@ -47,7 +53,8 @@ export interface TensorFrame {
   channelStep: number;
 }
 
-export function tensorFrame(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer): TensorFrame {
+/** `padded: false` leaves `out`'s contents as they were, for a caller that writes every value itself. */
+export function tensorFrame(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer, padded = true): TensorFrame {
   if (src.data.length < src.width * src.height * 3) {
     throw new RangeError(`RGB buffer holds ${src.data.length} bytes, fewer than ${src.width}x${src.height}x3`);
   }
@@ -55,14 +62,15 @@ export function tensorFrame(src: RgbImage, placement: Placement, input: InputSpe
   const bytes = plane * 3 * (input.dtype === 'uint8' ? 1 : 4);
   const buffer = scratch !== undefined && scratch.byteLength >= bytes ? scratch : new ArrayBuffer(bytes);
   const out = input.dtype === 'uint8' ? new Uint8Array(buffer, 0, plane * 3) : new Float32Array(buffer, 0, plane * 3);
-  out.fill(input.padValue * input.scale);
+  if (padded) out.fill(input.padValue * input.scale);
   const placed = resizedSize(placement);
   const nchw = input.layout === 'NCHW';
+  const { xs, ys } = axes(src, placed);
   return {
     out,
     placed,
-    xs: sampleAxis(src.width, placed.width, 3),
-    ys: sampleAxis(src.height, placed.height, src.width * 3),
+    xs: xs.float,
+    ys: ys.float,
     channels: input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0],
     pixelStep: nchw ? 1 : 3,
     channelStep: nchw ? plane : 1,
@@ -71,10 +79,44 @@ export function tensorFrame(src: RgbImage, placement: Placement, input: InputSpe
 
 /** `scratch`, when given and large enough, holds the tensor instead of a fresh allocation (see BufferPool). */
 export function toTensor(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer): Float32Array | Uint8Array {
+  const rowBytes = src.width * 3;
+  if (!wasmBlendFits(rowBytes)) return toTensorJs(src, placement, input, scratch);
+  // the module pads its own copy of the tensor and hands back every value
+  const frame = tensorFrame(src, placement, input, scratch, false);
+  const { out, placed, pixelStep, channelStep, channels } = frame;
+  const { xs, ys } = axes(src, placed);
+  wasmBlend({ src: src.data, rowBytes, xs: xs.fixed, ys: ys.fixed, placed, placement, input, pixelStep, channelStep, bgr: channels[0] === 2, out });
+  return out;
+}
+
+/** The blend in JavaScript: what the WebAssembly module computes, for sources whose rows it cannot take. */
+export function toTensorJs(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer): Float32Array | Uint8Array {
   const frame = tensorFrame(src, placement, input, scratch);
+  const { xs, ys } = axes(src, frame.placed);
+  return blendJs(src, frame, xs.fixed, ys.fixed, placement, input);
+}
+
+interface Axes {
+  key: string;
+  xs: { float: SampleAxis; fixed: FixedAxis };
+  ys: { float: SampleAxis; fixed: FixedAxis };
+}
+
+/** The last shape's tables: a study sends photos of a few sizes, so most requests reuse them. */
+let lastAxes: Axes | undefined;
+
+function axes(src: RgbImage, placed: { width: number; height: number }): Axes {
+  const key = `${src.width}x${src.height}>${placed.width}x${placed.height}`;
+  if (lastAxes?.key !== key) {
+    const xs = sampleAxis(src.width, placed.width, 3);
+    const ys = sampleAxis(src.height, placed.height, src.width * 3);
+    lastAxes = { key, xs: { float: xs, fixed: fixedPoint(xs) }, ys: { float: ys, fixed: fixedPoint(ys) } };
+  }
+  return lastAxes;
+}
+
+function blendJs(src: RgbImage, frame: TensorFrame, xs: FixedAxis, ys: FixedAxis, placement: Placement, input: InputSpec): Float32Array | Uint8Array {
   const { out, placed, pixelStep, channelStep, channels: [s0, s1, s2] } = frame;
-  const xs = fixedPoint(frame.xs);
-  const ys = fixedPoint(frame.ys);
   const outW = input.width;
   const scale = input.scale;
   const p = src.data;
@@ -106,10 +148,10 @@ export function toTensor(src: RgbImage, placement: Placement, input: InputSpec, 
   return out;
 }
 
-export interface SampleAxis<W extends Int32Array | Float64Array = Float64Array> {
+export interface SampleAxis {
   lo: Int32Array;
   hi: Int32Array;
-  weight: W;
+  weight: Float64Array;
 }
 
 /**
@@ -142,6 +184,6 @@ export function sampleAxis(srcSize: number, outSize: number, bytes: number): Sam
 }
 
 /** The axis with its weights in 1/ONE, for the fixed-point blend. */
-function fixedPoint({ lo, hi, weight }: SampleAxis): SampleAxis<Int32Array> {
+function fixedPoint({ lo, hi, weight }: SampleAxis): FixedAxis {
   return { lo, hi, weight: Int32Array.from(weight, (w) => Math.round(w * ONE)) };
 }
