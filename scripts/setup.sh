@@ -10,7 +10,8 @@ export DEBIAN_FRONTEND=noninteractive
 # Chromium when puppeteer has no browser of its own.
 export ONNXRUNTIME_NODE_INSTALL=skip PUPPETEER_SKIP_DOWNLOAD=1
 
-APT_PACKAGES=(chromium fonts-liberation fonts-noto-cjk poppler-utils python3-opencv python3-numpy iproute2 wrk)
+# python3-flask: the seed assignment's service design, which bench/seed-design.ts compares against.
+APT_PACKAGES=(chromium fonts-liberation fonts-noto-cjk poppler-utils python3-opencv python3-numpy python3-flask iproute2 wrk)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -34,13 +34,23 @@ export async function startReplica(box: CpuBox, env: Record<string, string>): Pr
     child.kill('SIGTERM');
     await exited;
   };
+  try {
+    await waitReady(`${url}/readyz`, child, 'replica');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { url, child, stop };
+}
+
+/** Polls `probe` until it answers 200: up to 60 s, and not past the exit of `child`. */
+export async function waitReady(probe: string, child: ChildProcess, what: string): Promise<void> {
   for (let i = 0; i < 600; i++) {
-    if (child.exitCode !== null) throw new Error(`replica exited with ${child.exitCode}`);
-    if ((await fetch(`${url}/readyz`).then((r) => r.status, () => 0)) === 200) return { url, child, stop };
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if ((await fetch(probe).then((r) => r.status, () => 0)) === 200) return;
     await new Promise((r) => setTimeout(r, 100));
   }
-  await stop();
-  throw new Error('replica not ready after 60 s');
+  throw new Error(`${what} not ready after 60 s`);
 }
 
 /** The process's peak resident set (VmHWM), MiB. */
