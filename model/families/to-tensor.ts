@@ -47,6 +47,8 @@ export interface TensorFrame {
   placed: { width: number; height: number };
   xs: SampleAxis;
   ys: SampleAxis;
+  /** the same axes with 11-bit fixed-point weights, for the blends */
+  fixed: { xs: FixedAxis; ys: FixedAxis };
   /** source byte offset of the tensor's channels 0, 1, 2 */
   channels: readonly [number, number, number];
   pixelStep: number;
@@ -71,6 +73,7 @@ export function tensorFrame(src: RgbImage, placement: Placement, input: InputSpe
     placed,
     xs: xs.float,
     ys: ys.float,
+    fixed: { xs: xs.fixed, ys: ys.fixed },
     channels: input.channelOrder === 'RGB' ? [0, 1, 2] : [2, 1, 0],
     pixelStep: nchw ? 1 : 3,
     channelStep: nchw ? plane : 1,
@@ -82,18 +85,14 @@ export function toTensor(src: RgbImage, placement: Placement, input: InputSpec, 
   const rowBytes = src.width * 3;
   if (!wasmBlendFits(rowBytes)) return toTensorJs(src, placement, input, scratch);
   // the module pads its own copy of the tensor and hands back every value
-  const frame = tensorFrame(src, placement, input, scratch, false);
-  const { out, placed, pixelStep, channelStep, channels } = frame;
-  const { xs, ys } = axes(src, placed);
-  wasmBlend({ src: src.data, rowBytes, xs: xs.fixed, ys: ys.fixed, placed, placement, input, pixelStep, channelStep, bgr: channels[0] === 2, out });
+  const { out, placed, fixed, pixelStep, channelStep, channels } = tensorFrame(src, placement, input, scratch, false);
+  wasmBlend({ src: src.data, rowBytes, xs: fixed.xs, ys: fixed.ys, placed, placement, input, pixelStep, channelStep, bgr: channels[0] === 2, out });
   return out;
 }
 
 /** The blend in JavaScript: what the WebAssembly module computes, for sources whose rows it cannot take. */
 export function toTensorJs(src: RgbImage, placement: Placement, input: InputSpec, scratch?: ArrayBuffer): Float32Array | Uint8Array {
-  const frame = tensorFrame(src, placement, input, scratch);
-  const { xs, ys } = axes(src, frame.placed);
-  return blendJs(src, frame, xs.fixed, ys.fixed, placement, input);
+  return blendJs(src, tensorFrame(src, placement, input, scratch), placement, input);
 }
 
 interface Axes {
@@ -115,8 +114,8 @@ function axes(src: RgbImage, placed: { width: number; height: number }): Axes {
   return lastAxes;
 }
 
-function blendJs(src: RgbImage, frame: TensorFrame, xs: FixedAxis, ys: FixedAxis, placement: Placement, input: InputSpec): Float32Array | Uint8Array {
-  const { out, placed, pixelStep, channelStep, channels: [s0, s1, s2] } = frame;
+function blendJs(src: RgbImage, frame: TensorFrame, placement: Placement, input: InputSpec): Float32Array | Uint8Array {
+  const { out, placed, pixelStep, channelStep, fixed: { xs, ys }, channels: [s0, s1, s2] } = frame;
   const outW = input.width;
   const scale = input.scale;
   const p = src.data;
